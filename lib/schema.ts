@@ -1,0 +1,131 @@
+/**
+ * JSON Schema validation for every file format the project reads or writes. Schemas live in `schemas/` as
+ * `<name>.schema.json` (draft 2020-12). YAML input is validated on its parsed document so that errors point
+ * at `file:line:col`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
+import { packageRoot } from './paths.js';
+
+const schemaDir = path.join(packageRoot, 'schemas');
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const compiled = new Map<string, ValidateFunction>();
+
+/** A file failed validation; `message` names the file and the place. */
+export class FormatError extends Error {
+  override readonly name = 'FormatError';
+}
+
+export function schemaPath(name: string): string {
+  return path.join(schemaDir, `${name}.schema.json`);
+}
+
+export function validator(name: string): ValidateFunction {
+  let fn = compiled.get(name);
+  if (!fn) {
+    const schema = JSON.parse(fs.readFileSync(schemaPath(name), 'utf8'));
+    fn = ajv.compile(schema);
+    compiled.set(name, fn);
+  }
+  return fn;
+}
+
+/** Human wording of one ajv error, with the offending key when there is one. */
+export function describeAjvError(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replaceAll('/', '.') : '(top level)';
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}" in ${where}`;
+    case 'required':
+      return `missing key "${(e.params as { missingProperty: string }).missingProperty}" in ${where}`;
+    case 'enum':
+      return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${where} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Keeps the most specific error per location (ajv reports every branch of a oneOf/anyOf). */
+function pruneErrors(errors: ErrorObject[]): ErrorObject[] {
+  const specific = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if');
+  const seen = new Set<string>();
+  return (specific.length ? specific : errors).filter((e) => {
+    const k = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Validates plain data (e.g. a JSON line); throws FormatError naming `where` on failure. */
+export function validate<T>(name: string, data: unknown, where: string): T {
+  const fn = validator(name);
+  if (!fn(data)) {
+    const msgs = pruneErrors(fn.errors ?? []).map(describeAjvError);
+    throw new FormatError(`${where}: ${msgs.join('; ')}`);
+  }
+  return data as T;
+}
+
+export interface YamlSource {
+  file: string;
+  text: string;
+  lines: LineCounter;
+  doc: ReturnType<typeof parseDocument>;
+}
+
+export function parseYaml(file: string, text = fs.readFileSync(file, 'utf8')): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lines.linePos(first.pos[0]);
+    throw new FormatError(`${file}:${pos.line}:${pos.col}: ${first.message.split('\n')[0]}`);
+  }
+  return { file, text, lines, doc };
+}
+
+/** `file:line:col` of the node at a JSON-pointer-like path; for a missing key, the nearest existing parent. */
+export function locate(src: YamlSource, pathParts: readonly (string | number)[], preferKey = false): string {
+  let node: unknown = src.doc.contents;
+  let range: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
+  for (const part of pathParts) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      range = keyNode.range ?? range;
+      node = pair.value;
+      if (!preferKey && (node as Node | null)?.range) range = (node as Node).range!;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(part)] as Node | undefined;
+      if (!item) break;
+      node = item;
+      range = item.range ?? range;
+    } else break;
+  }
+  const pos = src.lines.linePos(range ? range[0] : 0);
+  return `${src.file}:${pos.line}:${pos.col}`;
+}
+
+/** Parses and validates a YAML file; errors are `file:line:col: message`, one per line. */
+export function loadYaml<T>(name: string, file: string, text?: string): { data: T; src: YamlSource } {
+  const src = parseYaml(file, text);
+  const data = src.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const fn = validator(name);
+  if (!fn(data)) {
+    const msgs = pruneErrors(fn.errors ?? []).map((e) => {
+      const parts = e.instancePath.split('/').slice(1).map(decodePointer);
+      const extra = e.keyword === 'additionalProperties' ? [(e.params as { additionalProperty: string }).additionalProperty] : [];
+      return `${locate(src, [...parts, ...extra], extra.length > 0)}: ${describeAjvError(e)}`;
+    });
+    throw new FormatError(msgs.join('\n'));
+  }
+  return { data: data as T, src };
+}
+
+function decodePointer(s: string): string {
+  return s.replaceAll('~1', '/').replaceAll('~0', '~');
+}
