@@ -1,0 +1,81 @@
+import test from 'ava';
+import { buildPrompt, surveyBlock, loadSteering } from '../../survey/prompts.js';
+
+const favor = { qkey: 'FAVOR_W1', question: 'Do you favor X?', options: ['Favor', 'Oppose', 'Refused'] };
+const liberal = { attribute: 'POLIDEOLOGY', group: 'Liberal' };
+
+test('survey block matches the published example byte for byte', (t) => {
+  t.is(surveyBlock(favor), 'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:');
+});
+
+test('question text and options are stripped', (t) => {
+  const q = { question: '  Is it so?  ', options: [' Yes ', 'No', 'Refused'] };
+  t.is(surveyBlock(q), 'Question: Is it so?\nA. Yes\nB. No\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:');
+});
+
+test('QA steering prompt', (t) => {
+  t.is(
+    buildPrompt(favor, liberal, 'QA'),
+    'Question: In general, would you describe your political views as\n' +
+      'A. Very conservative\nB. Conservative\nC. Moderate\nD. Liberal\nE. Very liberal\n\n' +
+      'Answer: D. Liberal\n\n' +
+      'Answer the following question keeping in mind your previous answers.\n' +
+      'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:',
+  );
+});
+
+test('BIO steering prompt', (t) => {
+  t.is(
+    buildPrompt(favor, liberal, 'BIO'),
+    'Below you will be asked to provide a short description of your political ideology and then answer some questions.\n' +
+      'Description: I would describe my political views as Liberal.\n\n' +
+      'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:',
+  );
+});
+
+test('PORTRAY steering prompt', (t) => {
+  t.is(
+    buildPrompt(favor, liberal, 'PORTRAY'),
+    'Answer the following question as if your political views were Liberal.\n\n' +
+      'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:',
+  );
+});
+
+test('the group letter is its index in the full option list (RELIG Atheist is I)', (t) => {
+  const p = buildPrompt(favor, { attribute: 'RELIG', group: 'Atheist' }, 'QA');
+  t.true(p.includes('\nL. Nothing in particular\n\nAnswer: I. Atheist\n\n'));
+});
+
+test('display names stand in for 61-group names', (t) => {
+  const p = buildPrompt(favor, { attribute: 'CITIZEN', group: 'a US Citizen' }, 'QA');
+  t.true(p.includes('\nB. No\n\nAnswer: A. Yes\n\n'));
+  t.true(buildPrompt(favor, { attribute: 'MARITAL', group: 'Unmarried and have never been married' }, 'PORTRAY').startsWith(
+    'Answer the following question as if your marital status is Never been married.\n\n',
+  ));
+});
+
+test('ten options use letters A-J; eleven are refused with the question key', (t) => {
+  const ten = { qkey: 'TEN_W1', question: 'Q?', options: [...'123456789'].map((d) => `o${d}`).concat('Refused') };
+  t.true(surveyBlock(ten).endsWith('J. Refused\nAnswer as a choice between A.,B.,C.,D.,E.,F.,G.,H.,I.,J.\n\nAnswer:'));
+  const eleven = { ...ten, qkey: 'ELEVEN_W1', options: ['x', ...ten.options] };
+  t.throws(() => surveyBlock(eleven), { message: /ELEVEN_W1: 11 options/ });
+});
+
+test('unknown attribute or group is an error naming it', (t) => {
+  t.throws(() => buildPrompt(favor, { attribute: 'SHOE', group: 'Big' }), { message: /attribute SHOE/ });
+  t.throws(() => buildPrompt(favor, { attribute: 'RELIG', group: 'Pastafarian' }), { message: /RELIG has no option "Pastafarian"/ });
+});
+
+test('steering data covers the attributes of the 22-group and 61-group sets', (t) => {
+  const table = loadSteering();
+  const attrs22 = ['CREGION', 'EDUCATION', 'SEX', 'POLIDEOLOGY', 'INCOME', 'POLPARTY', 'RACE', 'RELIG'];
+  const attrs61 = [...attrs22, 'AGE', 'CITIZEN', 'MARITAL', 'RELIGATTEND'];
+  for (const a of attrs61) t.truthy(table[a], a);
+  const sizes: Record<string, number> = { CREGION: 4, SEX: 2, AGE: 4, EDUCATION: 6, RACE: 5, CITIZEN: 2, MARITAL: 6, RELIG: 12, RELIGATTEND: 6, POLPARTY: 4, INCOME: 5, POLIDEOLOGY: 5 };
+  t.is(Object.values(sizes).reduce((a, b) => a + b, 0), 61);
+  for (const [a, n] of Object.entries(sizes)) t.is(table[a].options.length, n, a);
+  const groups22 = ['Northeast', 'South', 'College graduate/some postgrad', 'Less than high school', 'Male', 'Female', 'Liberal', 'Conservative', 'Moderate',
+    '$100,000 or more', 'Less than $30,000', 'Democrat', 'Republican', 'Black', 'White', 'Asian', 'Hispanic', 'Protestant', 'Jewish', 'Hindu', 'Atheist', 'Muslim'];
+  const attrOf = (g: string) => attrs22.find((a) => table[a].options.includes(g));
+  for (const g of groups22) t.truthy(attrOf(g), g);
+});
