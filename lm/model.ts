@@ -1,0 +1,230 @@
+/**
+ * A Llama-family decoder (Llama-2, Llama-3, Mistral) in tfjs: RMSNorm, rotary position embeddings in the
+ * Hugging Face "rotate half" layout, grouped-query attention, SwiGLU MLP. Weights are kept transposed
+ * ([in, out]) so every projection is a flag-free matMul, which is what the wasm backend runs fastest.
+ *
+ * The forward pass returns the final hidden state only at the requested readout positions, so vocabulary
+ * logits are never computed for a whole sequence.
+ */
+import { tf } from './backend.js';
+import { LINEAR_PARENT, weightShapes, type LlamaConfig } from './config.js';
+import type { WeightStore } from './safetensors.js';
+
+/** A LoRA pair on one linear layer, stored transposed: a [in, r], b [r, out]. */
+export interface LoraPair {
+  a: tf.Tensor2D;
+  b: tf.Tensor2D;
+  scale: number;
+}
+
+/** LoRA pairs keyed by `${layer}.${module}`, e.g. `0.q_proj`. */
+export type LoraSet = Map<string, LoraPair>;
+
+export interface Batch {
+  /** Row-major [rows, length] token ids, right-padded. */
+  ids: Int32Array;
+  rows: number;
+  length: number;
+  /** Index of the readout token in each row. */
+  positions: number[];
+}
+
+export interface ForwardOptions {
+  lora?: LoraSet;
+  /** LoRA dropout rate and a seed for its masks (training only). */
+  dropout?: { rate: number; seed: number };
+}
+
+interface Layer {
+  ln1: tf.Tensor1D;
+  ln2: tf.Tensor1D;
+  linear: Record<string, tf.Tensor2D>;
+}
+
+export class LlamaModel {
+  private readonly layers: Layer[];
+  private readonly ropeCache = new Map<number, { cos: tf.Tensor2D; sin: tf.Tensor2D }>();
+  private readonly maskCache = new Map<number, tf.Tensor2D>();
+
+  private constructor(
+    readonly config: LlamaConfig,
+    private readonly embed: tf.Tensor2D,
+    private readonly norm: tf.Tensor1D,
+    /** [hidden, vocab] */
+    private readonly headT: tf.Tensor2D,
+    layers: Layer[],
+  ) {
+    this.layers = layers;
+  }
+
+  /** Builds the model from a weight store, reading one tensor at a time. */
+  static fromWeights(config: LlamaConfig, store: WeightStore): LlamaModel {
+    const shapes = weightShapes(config);
+    const vector = (name: string): tf.Tensor1D => {
+      const t = store.read(name, shapes.get(name));
+      return tf.tensor1d(t.data);
+    };
+    const transposed = (name: string): tf.Tensor2D => {
+      const t = store.read(name, shapes.get(name));
+      return tf.tidy(() => tf.transpose(tf.tensor2d(t.data, t.shape as [number, number])));
+    };
+    const embedData = store.read('model.embed_tokens.weight', shapes.get('model.embed_tokens.weight'));
+    const embed = tf.tensor2d(embedData.data, embedData.shape as [number, number]);
+    const layers: Layer[] = [];
+    for (let l = 0; l < config.nLayers; l++) {
+      const p = `model.layers.${l}.`;
+      const linear: Record<string, tf.Tensor2D> = {};
+      for (const [mod, parent] of Object.entries(LINEAR_PARENT)) linear[mod] = transposed(`${p}${parent}.${mod}.weight`);
+      layers.push({ ln1: vector(`${p}input_layernorm.weight`), ln2: vector(`${p}post_attention_layernorm.weight`), linear });
+    }
+    const headT = config.tieWordEmbeddings ? tf.transpose(embed) : transposed('lm_head.weight');
+    return new LlamaModel(config, embed, vector('model.norm.weight'), headT, layers);
+  }
+
+  /** [in, out] weight of a linear layer, e.g. for merging an adapter. */
+  linearWeight(layer: number, module: string): tf.Tensor2D {
+    const w = this.layers[layer]?.linear[module];
+    if (!w) throw new Error(`no linear layer ${layer}.${module}`);
+    return w;
+  }
+
+  /** Replaces a linear weight (used to merge a LoRA adapter for inference); disposes the old one. */
+  setLinearWeight(layer: number, module: string, w: tf.Tensor2D): void {
+    const old = this.linearWeight(layer, module);
+    this.layers[layer].linear[module] = w;
+    old.dispose();
+  }
+
+  dispose(): void {
+    this.embed.dispose();
+    this.norm.dispose();
+    this.headT.dispose();
+    for (const l of this.layers) {
+      l.ln1.dispose();
+      l.ln2.dispose();
+      for (const w of Object.values(l.linear)) w.dispose();
+    }
+    for (const r of this.ropeCache.values()) {
+      r.cos.dispose();
+      r.sin.dispose();
+    }
+    for (const m of this.maskCache.values()) m.dispose();
+  }
+
+  /** Columns of the output head for a vocabulary subset, [hidden, ids.length] (outside any gradient path). */
+  headColumns(ids: readonly number[]): tf.Tensor2D {
+    return tf.tidy(() => tf.gather(this.headT, tf.tensor1d(ids as number[], 'int32'), 1) as tf.Tensor2D);
+  }
+
+  /** Final-norm hidden states at each row's readout position: [rows, hidden]. Call inside tf.tidy. */
+  readoutHidden(batch: Batch, opts: ForwardOptions = {}): tf.Tensor2D {
+    const c = this.config;
+    const { rows, length: T } = batch;
+    const N = rows * T;
+    let x = tf.gather(this.embed, tf.tensor1d(batch.ids, 'int32')) as tf.Tensor2D; // [N, H]
+    const { cos, sin } = this.rope(T);
+    const mask = this.causalMask(T);
+    const nRep = c.nHeads / c.nKvHeads;
+    const d = c.headDim;
+    let seed = opts.dropout?.seed ?? 0;
+    const linear = (layer: number, mod: string, input: tf.Tensor2D): tf.Tensor2D => {
+      let y: tf.Tensor2D = tf.matMul(input, this.layers[layer].linear[mod]);
+      const pair = opts.lora?.get(`${layer}.${mod}`);
+      if (pair) {
+        let inp = input;
+        if (opts.dropout && opts.dropout.rate > 0) {
+          const keep = tf.greaterEqual(tf.randomUniform(input.shape, 0, 1, 'float32', seed++), opts.dropout.rate);
+          inp = tf.mul(input, tf.div(tf.cast(keep, 'float32'), 1 - opts.dropout.rate));
+        }
+        y = tf.add(y, tf.mul(tf.matMul(tf.matMul(inp, pair.a), pair.b), pair.scale)) as tf.Tensor2D;
+      }
+      return y;
+    };
+    // [N, heads*d] → [rows, heads, T, d], with rotary embedding applied.
+    const heads = (t: tf.Tensor2D, n: number, rotate: boolean): tf.Tensor4D => {
+      let h = tf.transpose(tf.reshape(t, [rows, T, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+      if (rotate) {
+        const [x1, x2] = tf.split(h, 2, 3);
+        const rotated = tf.concat([tf.neg(x2), x1], 3);
+        h = tf.add(tf.mul(h, cos), tf.mul(rotated, sin));
+      }
+      return h;
+    };
+    for (let l = 0; l < c.nLayers; l++) {
+      const layer = this.layers[l];
+      const y = rmsNorm(x, layer.ln1, c.rmsNormEps);
+      const q = heads(tf.mul(linear(l, 'q_proj', y), 1 / Math.sqrt(d)), c.nHeads, true);
+      const k = heads(linear(l, 'k_proj', y), c.nKvHeads, true);
+      const v = heads(linear(l, 'v_proj', y), c.nKvHeads, false);
+      // Grouped-query attention without copying K/V: the nRep query heads that share a KV head are
+      // stacked along the time axis, [rows, kvHeads, nRep*T, d].
+      const qg = tf.reshape(q, [rows, c.nKvHeads, nRep * T, d]);
+      const kT = tf.transpose(k, [0, 1, 3, 2]);
+      const scores = tf.add(tf.matMul(qg, kT), mask);
+      const att = tf.matMul(tf.softmax(scores), v); // [rows, kv, nRep*T, d]
+      const o = tf.reshape(tf.transpose(tf.reshape(att, [rows, c.nHeads, T, d]), [0, 2, 1, 3]), [N, c.nHeads * d]) as tf.Tensor2D;
+      x = tf.add(x, linear(l, 'o_proj', o)) as tf.Tensor2D;
+      const z = rmsNorm(x, layer.ln2, c.rmsNormEps);
+      const gate = linear(l, 'gate_proj', z);
+      x = tf.add(x, linear(l, 'down_proj', tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(l, 'up_proj', z)))) as tf.Tensor2D;
+    }
+    // Select each row's readout position with a constant one-hot product (differentiable on every backend).
+    const select = new Float32Array(rows * N);
+    batch.positions.forEach((p, r) => {
+      if (!(p >= 0 && p < T)) throw new Error(`readout position ${p} outside a sequence of length ${T}`);
+      select[r * N + r * T + p] = 1;
+    });
+    const picked = tf.matMul(tf.tensor2d(select, [rows, N]), x);
+    return rmsNorm(picked, this.norm, c.rmsNormEps);
+  }
+
+  /** Vocabulary logits at the last position of one token sequence. */
+  lastLogits(ids: readonly number[]): Float32Array {
+    if (ids.length === 0) throw new Error('lastLogits: empty token sequence');
+    const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= this.config.vocabSize);
+    if (bad !== undefined) throw new Error(`lastLogits: token id ${bad} outside the vocabulary (size ${this.config.vocabSize})`);
+    const batch: Batch = { ids: Int32Array.from(ids), rows: 1, length: ids.length, positions: [ids.length - 1] };
+    const logits = tf.tidy(() => tf.matMul(this.readoutHidden(batch), this.headT));
+    const out = logits.dataSync() as Float32Array;
+    logits.dispose();
+    return Float32Array.from(out);
+  }
+
+  private rope(T: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+    let r = this.ropeCache.get(T);
+    if (!r) {
+      const d = this.config.headDim;
+      const cos = new Float32Array(T * d);
+      const sin = new Float32Array(T * d);
+      for (let t = 0; t < T; t++) {
+        for (let i = 0; i < d / 2; i++) {
+          // Computed in double precision, as the reference implementations do before casting.
+          const angle = t / this.config.ropeTheta ** ((2 * i) / d);
+          cos[t * d + i] = cos[t * d + i + d / 2] = Math.cos(angle);
+          sin[t * d + i] = sin[t * d + i + d / 2] = Math.sin(angle);
+        }
+      }
+      r = { cos: tf.keep(tf.tensor2d(cos, [T, d])), sin: tf.keep(tf.tensor2d(sin, [T, d])) };
+      this.ropeCache.set(T, r);
+    }
+    return r;
+  }
+
+  /** Additive causal mask for nRep query heads stacked along time: [nRep*T, T]. */
+  private causalMask(T: number): tf.Tensor2D {
+    let m = this.maskCache.get(T);
+    if (!m) {
+      const nRep = this.config.nHeads / this.config.nKvHeads;
+      const data = new Float32Array(nRep * T * T);
+      for (let r = 0; r < nRep * T; r++) for (let j = (r % T) + 1; j < T; j++) data[r * T + j] = -1e9;
+      m = tf.keep(tf.tensor2d(data, [nRep * T, T]));
+      this.maskCache.set(T, m);
+    }
+    return m;
+  }
+}
+
+function rmsNorm(x: tf.Tensor, w: tf.Tensor1D, eps: number): tf.Tensor2D {
+  const ms = tf.mean(tf.mul(x, x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, eps))), w) as tf.Tensor2D;
+}
