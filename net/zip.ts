@@ -84,10 +84,10 @@ export async function extractMember(file: string, member: string, target: string
       const result = await writeHashed(stream, tmp, { total: entry.uncompressedSize, signal: options.signal, onProgress: options.onProgress }).catch((err: Error) => {
         throw new Error(`${where}: member "${member}": ${err.message}`);
       });
+      await options.check?.(tmp);
       if (options.sha256 && result.sha256 !== options.sha256) {
         throw sha256Mismatch(options.label, `"${member}" in ${options.where ?? file}`, options.sha256, result.sha256);
       }
-      await options.check?.(tmp);
       return result;
     });
   } finally {
