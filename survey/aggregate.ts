@@ -1,0 +1,319 @@
+/**
+ * The aggregation: ingested wave tables → one row per (question, subpopulation) with the group's weighted
+ * answer distribution. Question-level decisions (exclusions, options, refusal, ordinals) and group membership
+ * rules are worked out here from the small tables; the respondent-level work runs as DuckDB SQL
+ * (survey/aggregate.sql) over the Parquet files.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
+import { loadYaml, validate } from '../lib/schema.js';
+import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
+import { checkRow, rowsJsonl, type SubpopRow } from './rows.js';
+import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel } from './subpopulations.js';
+
+export interface Exclusions {
+  waves?: string[];
+  qkey_prefixes?: string[];
+  qkeys?: string[];
+  max_options?: number;
+  families: Partial<Record<Family, FamilyRules>>;
+}
+
+export function loadExclusions(file: string): Exclusions {
+  return loadYaml<Exclusions>('exclusions', file).data;
+}
+
+export interface WaveInput {
+  id: string;
+  family: Family;
+  /** The wave's ingested tables, `artifacts/tables/<WAVE>/`. */
+  tables: string;
+  /** Curated ordinals file (the manifest's `ordinals:`). */
+  ordinals?: string;
+}
+
+export interface AggregateOptions {
+  waves: WaveInput[];
+  groups: GroupSpec[];
+  exclusions: Exclusions;
+  exclusionsFile?: string;
+  minN: number;
+  /** Receives rows.jsonl, rows.parquet and summary.json. */
+  outDir: string;
+  /** Recorded in the summary. */
+  waveset: string;
+  groupSet: string;
+  threads?: number;
+  /** DuckDB memory limit in bytes (it spills to a temporary directory beyond it). */
+  memoryLimit?: number;
+  progress?: (note: string) => void;
+}
+
+const TABLES = ['questions', 'answers', 'respondents', 'profiles', 'value_labels'] as const;
+
+interface GroupCount {
+  attribute: string;
+  group: string;
+  rows: number;
+  below_min_n: number;
+  all_refused: number;
+  members: MemberCode[];
+}
+
+interface WaveSummary {
+  wave: string;
+  family: Family;
+  rows: number;
+  questions: number;
+  excluded_questions: { qkey: string; reason: string }[];
+  below_min_n: number;
+  all_refused: number;
+  uncounted_answers: number;
+  groups: GroupCount[];
+  skipped: { attribute: string; group: string; reason: string; message: string }[];
+  ordinals?: {
+    file: string;
+    matched_by_text: number;
+    matched_by_position: string[];
+    without_curated: string[];
+    unused_curated: string[];
+    unused_labels: { qkey: string; labels: string[] }[];
+  };
+}
+
+export interface AggregateSummary {
+  waveset: string;
+  groups: string;
+  min_n: number;
+  rows: number;
+  below_min_n: number;
+  all_refused: number;
+  excluded_waves: string[];
+  waves: WaveSummary[];
+}
+
+const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
+const tablePath = (w: WaveInput, table: (typeof TABLES)[number]) => path.join(w.tables, `${table}.parquet`);
+
+/** Creates a temporary table from plain objects; `columns` maps names to DuckDB types (`['VARCHAR']` = list). */
+export async function createTable(conn: DuckDBConnection, name: string, columns: Record<string, string | string[]>, rows: readonly object[]) {
+  const structure = JSON.stringify([columns]);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT unnest(from_json($rows::JSON, ${sqlString(structure)}), recursive := true)`,
+    { rows: JSON.stringify(rows) },
+  );
+}
+
+async function readAll<T>(conn: DuckDBConnection, sql: string): Promise<T[]> {
+  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
+}
+
+interface QuestionRecord {
+  qkey: string;
+  text: string;
+  options: string[];
+  codes: number[];
+}
+
+function questionExclusion(q: QuestionRecord, ex: Exclusions): string | undefined {
+  if (ex.qkeys?.includes(q.qkey)) return 'listed in qkeys';
+  const prefix = ex.qkey_prefixes?.find((p) => q.qkey.toLowerCase().startsWith(p.toLowerCase()));
+  return prefix ? `qkey prefix "${prefix}"` : undefined;
+}
+
+/** Aggregates the waves into `outDir`; returns the summary it writes. */
+export async function aggregate(opts: AggregateOptions): Promise<AggregateSummary> {
+  const { exclusions: ex } = opts;
+  const excludedWaves = opts.waves.filter((w) => ex.waves?.includes(w.id)).map((w) => w.id);
+  const waves = opts.waves.filter((w) => !excludedWaves.includes(w.id));
+  for (const w of waves) {
+    for (const t of TABLES) {
+      if (!fs.existsSync(tablePath(w, t))) throw new Error(`${tablePath(w, t)}: missing (wave ${w.id}; run ingest@${w.id} first)`);
+    }
+    if (!ex.families[w.family]) throw new Error(`${opts.exclusionsFile ?? 'exclusions'}: no rules for family "${w.family}" (wave ${w.id})`);
+  }
+  const ordinalsFiles = new Map<string, OrdinalsFile>();
+  for (const w of waves) if (w.ordinals && !ordinalsFiles.has(w.ordinals)) ordinalsFiles.set(w.ordinals, loadOrdinals(w.ordinals));
+
+  const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-aggregate-'));
+  const config: Record<string, string> = { temp_directory: spill };
+  if (opts.threads) config.threads = String(opts.threads);
+  if (opts.memoryLimit) config.memory_limit = `${Math.floor(opts.memoryLimit / 2 ** 20)}MiB`;
+  const instance = await DuckDBInstance.create(':memory:', config);
+  const conn = await instance.connect();
+  try {
+    const groupRules: object[] = [];
+    const runQuestions: object[] = [];
+    const optionCodes: object[] = [];
+    const summaries: WaveSummary[] = [];
+
+    for (const w of waves) {
+      opts.progress?.(`preparing ${w.id}`);
+      const s: WaveSummary = {
+        wave: w.id,
+        family: w.family,
+        rows: 0,
+        questions: 0,
+        excluded_questions: [],
+        below_min_n: 0,
+        all_refused: 0,
+        uncounted_answers: 0,
+        groups: [],
+        skipped: [],
+      };
+      summaries.push(s);
+
+      for (const t of ['questions', 'respondents'] as const) {
+        const found = await readAll<{ wave: string }>(conn, `SELECT DISTINCT wave FROM read_parquet(${sqlString(tablePath(w, t))})`);
+        const other = found.find((r) => r.wave !== w.id);
+        if (other) throw new Error(`${tablePath(w, t)}: wave column says "${other.wave}", expected "${w.id}"`);
+      }
+
+      // Membership: which profile codes put a respondent into each group, from this wave's value labels.
+      const labels = await readAll<{ variable: string; code: number; label: string }>(
+        conn,
+        `SELECT variable, code, label FROM read_parquet(${sqlString(tablePath(w, 'value_labels'))}) ORDER BY variable, code`,
+      );
+      const present = await readAll<{ variable: string }>(
+        conn,
+        `SELECT DISTINCT variable FROM read_parquet(${sqlString(tablePath(w, 'profiles'))})`,
+      );
+      const byVariable = new Map<string, ValueLabel[]>();
+      for (const l of labels) {
+        if (!byVariable.has(l.variable)) byVariable.set(l.variable, []);
+        byVariable.get(l.variable)!.push({ code: l.code, label: l.label });
+      }
+      const profile = { variables: new Set([...byVariable.keys(), ...present.map((p) => p.variable)]), labels: byVariable };
+      opts.groups.forEach((g, pos) => {
+        const r = resolveMembership(g.membership, w.family, profile);
+        if (!r.ok) {
+          const message = `${w.id}: ${groupName(g)} skipped: ${r.reason}`;
+          s.skipped.push({ attribute: g.attribute, group: g.group, reason: r.reason, message });
+          return;
+        }
+        s.groups.push({ attribute: g.attribute, group: g.group, rows: 0, below_min_n: 0, all_refused: 0, members: r.codes });
+        for (const c of r.codes) groupRules.push({ wave: w.id, group_pos: pos, variable: c.variable, code: c.code });
+      });
+
+      // Questions: exclusions, options, refusal and ordinals.
+      const questions = await readAll<QuestionRecord>(
+        conn,
+        `SELECT qkey, text, options, codes FROM read_parquet(${sqlString(tablePath(w, 'questions'))}) ORDER BY qkey`,
+      );
+      const curatedFile = w.ordinals ? ordinalsFiles.get(w.ordinals)! : undefined;
+      const ordinalsSummary = curatedFile && {
+        file: curatedFile.file,
+        matched_by_text: 0,
+        matched_by_position: [] as string[],
+        without_curated: [] as string[],
+        unused_curated: [...curatedFile.questions.keys()].filter((k) => !questions.some((q) => q.qkey === k)).sort(),
+        unused_labels: [] as { qkey: string; labels: string[] }[],
+      };
+      for (const q of questions) {
+        const excluded = questionExclusion(q, ex);
+        if (excluded) {
+          s.excluded_questions.push({ qkey: q.qkey, reason: excluded });
+          continue;
+        }
+        const entry = curatedFile?.questions.get(q.qkey);
+        const layout = questionLayout(
+          { wave: w.id, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })) },
+          ex.families[w.family]!,
+          entry && { file: curatedFile!.file, entry },
+        );
+        const k = layout.options.length - 1;
+        const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
+        if (k < 2 || tooMany) {
+          const reason = tooMany ? `${layout.options.length} options, more than ${ex.max_options}` : `${k} answer option${k === 1 ? '' : 's'}`;
+          s.excluded_questions.push({ qkey: q.qkey, reason });
+          continue;
+        }
+        if (ordinalsSummary) {
+          if (layout.matched === 'text') ordinalsSummary.matched_by_text += 1;
+          else if (layout.matched === 'position') ordinalsSummary.matched_by_position.push(q.qkey);
+          else ordinalsSummary.without_curated.push(q.qkey);
+          if (layout.unused.length) ordinalsSummary.unused_labels.push({ qkey: q.qkey, labels: layout.unused });
+        }
+        s.questions += 1;
+        runQuestions.push({ wave: w.id, qkey: q.qkey, question: layout.question, options: layout.options, ordinal: layout.ordinal, k });
+        for (const c of layout.codes) optionCodes.push({ wave: w.id, qkey: q.qkey, code: c.code, position: c.position });
+      }
+      if (ordinalsSummary) s.ordinals = ordinalsSummary;
+    }
+
+    await createTable(conn, 'run_waves', { wave: 'VARCHAR', wave_pos: 'INTEGER' }, waves.map((w, i) => ({ wave: w.id, wave_pos: i })));
+    await createTable(
+      conn,
+      'run_groups',
+      { group_pos: 'INTEGER', attribute: 'VARCHAR', group: 'VARCHAR' },
+      opts.groups.map((g, i) => ({ group_pos: i, attribute: g.attribute, group: g.group })),
+    );
+    await createTable(conn, 'group_rules', { wave: 'VARCHAR', group_pos: 'INTEGER', variable: 'VARCHAR', code: 'DOUBLE' }, groupRules);
+    await createTable(
+      conn,
+      'run_questions',
+      { wave: 'VARCHAR', qkey: 'VARCHAR', question: 'VARCHAR', options: ['VARCHAR'], ordinal: ['DOUBLE'], k: 'INTEGER' },
+      runQuestions,
+    );
+    await createTable(conn, 'option_codes', { wave: 'VARCHAR', qkey: 'VARCHAR', code: 'DOUBLE', position: 'INTEGER' }, optionCodes);
+    const files = (t: (typeof TABLES)[number]) => sqlList(waves.map((w) => tablePath(w, t)));
+    await conn.run(
+      `SET VARIABLE answers_files = ${files('answers')}; SET VARIABLE respondents_files = ${files('respondents')};` +
+        `SET VARIABLE profiles_files = ${files('profiles')}; SET VARIABLE min_n = ${Math.trunc(opts.minN)};`,
+    );
+    opts.progress?.(`aggregating ${waves.length} waves`);
+    await conn.run(fs.readFileSync(new URL('./aggregate.sql', import.meta.url), 'utf8'));
+
+    // Bookkeeping: why pairs yield no row, per wave and group.
+    const status = await readAll<{ wave: string; group_pos: number; status: string; n: bigint }>(
+      conn,
+      'SELECT wave, group_pos, status, count(*) AS n FROM pair_status GROUP BY ALL',
+    );
+    const waveSummary = new Map(summaries.map((s) => [s.wave, s]));
+    for (const r of status) {
+      const s = waveSummary.get(r.wave)!;
+      const g = opts.groups[r.group_pos]!;
+      const gc = s.groups.find((x) => x.attribute === g.attribute && x.group === g.group)!;
+      const n = Number(r.n);
+      const key = r.status === 'kept' ? 'rows' : (r.status as 'below_min_n' | 'all_refused');
+      gc[key] += n;
+      s[key] += n;
+    }
+    for (const r of await readAll<{ wave: string; answers: bigint }>(conn, 'SELECT wave, answers FROM uncounted')) {
+      waveSummary.get(r.wave)!.uncounted_answers = Number(r.answers);
+    }
+
+    // Outputs.
+    opts.progress?.('writing rows');
+    const ordered = 'SELECT * EXCLUDE (wave_pos, group_pos) FROM rows_out ORDER BY wave_pos, qkey, group_pos';
+    const rows = (await readAll<SubpopRow>(conn, ordered)).map((r, i) =>
+      checkRow({ ...r, n_respondents: Number(r.n_respondents) }, `rows.jsonl:${i + 1}`),
+    );
+    fs.mkdirSync(opts.outDir, { recursive: true });
+    writeFileAtomic(path.join(opts.outDir, 'rows.jsonl'), rowsJsonl(rows));
+    await withAtomicFile(path.join(opts.outDir, 'rows.parquet'), (tmp) =>
+      conn.run(`COPY (${ordered}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`),
+    );
+    const summary: AggregateSummary = {
+      waveset: opts.waveset,
+      groups: opts.groupSet,
+      min_n: opts.minN,
+      rows: rows.length,
+      below_min_n: summaries.reduce((a, s) => a + s.below_min_n, 0),
+      all_refused: summaries.reduce((a, s) => a + s.all_refused, 0),
+      excluded_waves: excludedWaves,
+      waves: summaries,
+    };
+    validate('aggregate-summary', summary, 'summary.json');
+    writeFileAtomic(path.join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+    fs.rmSync(spill, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * A question's answer options, refusal and ordinal values.
+ *
+ * By default the options are the question's value labels in code order: labels of missing-data codes are left
+ * out, the family's refusal label becomes the final "Refused", and ordinals are the positions 1..K. An
+ * evaluation survey may carry hand-curated ordinals (the manifest's `ordinals:` file) in one of two forms:
+ *
+ * - ours, YAML (schemas/ordinals.schema.json): per qkey, the answer options in order with their ordinals;
+ * - the authors' `refined_qkey_dict.json` (schemas/refined-qkey-dict.schema.json): per qkey `option_list`
+ *   (ending in "Refused"), `ordinal`, and `refined_qbody`, which then replaces the question text.
+ *
+ * Curated options are matched to the wave's value labels by text (ignoring case and spacing); when some do not
+ * match but the counts agree, by position in code order (the authors' own mapping); otherwise it is an error.
+ */
+import fs from 'node:fs';
+import { FormatError, loadYaml, validate } from '../lib/schema.js';
+
+/** Curated layout of one question: answer options (without "Refused") and one ordinal each. */
+export interface CuratedQuestion {
+  question?: string;
+  options: string[];
+  ordinal: number[];
+}
+
+export interface OrdinalsFile {
+  file: string;
+  questions: Map<string, CuratedQuestion>;
+}
+
+interface RefinedEntry {
+  refined_qbody?: string;
+  option_list?: string[];
+  options?: string[];
+  ordinal: number[];
+}
+
+/** Our YAML form: qkey → { question?, options: { text: ordinal } } (options in order). */
+type OursFile = Record<string, { question?: string; options: Record<string, number> }>;
+
+export const REFUSED = 'Refused';
+
+const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+function loadRefined(file: string): Map<string, CuratedQuestion> {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new FormatError(`${file}: ${(err as Error).message}`);
+  }
+  const entries = validate<Record<string, RefinedEntry>>('refined-qkey-dict', data, file);
+  const out = new Map<string, CuratedQuestion>();
+  for (const [qkey, e] of Object.entries(entries)) {
+    const list = (e.option_list ?? e.options)!;
+    if (norm(list[list.length - 1]!) !== norm(REFUSED)) {
+      throw new FormatError(`${file}: ${qkey}: the option list must end with "Refused" (ends with "${list[list.length - 1]}")`);
+    }
+    if (e.ordinal.length !== list.length - 1) {
+      throw new FormatError(`${file}: ${qkey}: ${e.ordinal.length} ordinals for ${list.length - 1} options before "Refused"`);
+    }
+    out.set(qkey, { question: e.refined_qbody, options: list.slice(0, -1), ordinal: e.ordinal });
+  }
+  return out;
+}
+
+function loadOurs(file: string): Map<string, CuratedQuestion> {
+  const { data } = loadYaml<OursFile>('ordinals', file);
+  const out = new Map<string, CuratedQuestion>();
+  for (const [qkey, e] of Object.entries(data)) {
+    out.set(qkey, { question: e.question, options: Object.keys(e.options), ordinal: Object.values(e.options) });
+  }
+  return out;
+}
+
+/** Reads a curated-ordinals file; `.json` is the authors' form, anything else our YAML form. */
+export function loadOrdinals(file: string): OrdinalsFile {
+  if (!fs.existsSync(file)) throw new Error(`${file}: ordinals file not found`);
+  return { file, questions: file.endsWith('.json') ? loadRefined(file) : loadOurs(file) };
+}
+
+/** How a survey family marks answers that are not opinions (config/exclusions.yaml `families`). */
+export interface FamilyRules {
+  /** Value labels with a code below this are missing-data codes. */
+  missing_below?: number;
+  /** `last`: the last value label is the refusal; a list: the label equal to one of these. */
+  refusal: 'last' | string[];
+}
+
+export interface ValueLabelled {
+  wave: string;
+  qkey: string;
+  text: string;
+  /** Value labels in code order. */
+  labels: { code: number; label: string }[];
+}
+
+export interface QuestionLayout {
+  question: string;
+  /** Answer options, then "Refused". */
+  options: string[];
+  /** One per answer option. */
+  ordinal: number[];
+  /** Answer code → option position: 1..K for answer options, 0 for the refusal. Other codes are not counted. */
+  codes: { code: number; position: number }[];
+  /** How curated options were matched to value labels; `default` when the question has none. */
+  matched: 'default' | 'text' | 'position';
+  /** Value labels no option takes (their answers are not counted). */
+  unused: string[];
+}
+
+/** The options, ordinals and counted codes of one question. */
+export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: { file: string; entry: CuratedQuestion }): QuestionLayout {
+  const labels = q.labels.filter((l) => rules.missing_below === undefined || l.code >= rules.missing_below);
+  const refusalIndex =
+    rules.refusal === 'last'
+      ? labels.length - 1
+      : labels.findIndex((l) => (rules.refusal as string[]).some((r) => norm(r) === norm(l.label)));
+  const refusal = refusalIndex >= 0 ? labels[refusalIndex] : undefined;
+  const answers = labels.filter((_, i) => i !== refusalIndex);
+  const refusalCodes = refusal ? [{ code: refusal.code, position: 0 }] : [];
+
+  if (!curated) {
+    return {
+      question: q.text,
+      options: [...answers.map((l) => l.label), REFUSED],
+      ordinal: answers.map((_, i) => i + 1),
+      codes: [...answers.map((l, i) => ({ code: l.code, position: i + 1 })), ...refusalCodes],
+      matched: 'default',
+      unused: [],
+    };
+  }
+
+  const { file, entry } = curated;
+  const byText = entry.options.map((option) => answers.find((l) => norm(l.label) === norm(option)));
+  const allByText = byText.every((l) => l !== undefined) && new Set(byText).size === byText.length;
+  let chosen: { code: number; label: string }[];
+  if (allByText) chosen = byText as { code: number; label: string }[];
+  else if (entry.options.length === answers.length) chosen = answers;
+  else {
+    const missing = entry.options.filter((_, i) => byText[i] === undefined);
+    throw new FormatError(
+      `${file}: ${q.qkey}: option${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} match no value label of ` +
+        `${q.wave} ${q.qkey} (${answers.map((l) => `${l.code} "${l.label}"`).join(', ')}), and the option counts differ ` +
+        `(${entry.options.length} vs ${answers.length})`,
+    );
+  }
+  const taken = new Set(chosen);
+  return {
+    question: entry.question ?? q.text,
+    options: [...entry.options, REFUSED],
+    ordinal: entry.ordinal,
+    codes: [...chosen.map((l, i) => ({ code: l.code, position: i + 1 })), ...refusalCodes],
+    matched: allByText ? 'text' : 'position',
+    unused: answers.filter((l) => !taken.has(l)).map((l) => l.label),
+  };
+}

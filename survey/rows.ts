@@ -1,0 +1,75 @@
+/**
+ * Subpopulation rows (docs/data-model.md, schemas/rows.schema.json): one per (question, group), SubPOP's
+ * released schema plus bookkeeping. JSONL with keys in schema order, one row per line.
+ */
+import fs from 'node:fs';
+import { FormatError, validate } from '../lib/schema.js';
+
+export interface SubpopRow {
+  qkey: string;
+  wave: string;
+  attribute: string;
+  group: string;
+  question: string;
+  options: string[];
+  ordinal: number[];
+  responses: number[];
+  refusal_rate: number;
+  n_respondents: number;
+  weight_sum: number;
+}
+
+/** Tolerance on Σ responses = 1. */
+const SUM_TOLERANCE = 1e-9;
+
+/** Validates one row (schema, then what a schema cannot say); `where` names the file and line. */
+export function checkRow(data: unknown, where: string): SubpopRow {
+  const row = validate<SubpopRow>('rows', data, where);
+  const k = row.options.length - 1;
+  if (row.options[k] !== 'Refused') throw new FormatError(`${where}: the last option must be "Refused"`);
+  if (row.ordinal.length !== k || row.responses.length !== k) {
+    throw new FormatError(`${where}: ${k} answer options but ${row.ordinal.length} ordinals and ${row.responses.length} responses`);
+  }
+  const sum = row.responses.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new FormatError(`${where}: responses sum to ${sum}, not 1`);
+  return row;
+}
+
+/** One JSONL line, keys in schema order. */
+export function rowLine(r: SubpopRow): string {
+  return JSON.stringify({
+    qkey: r.qkey,
+    wave: r.wave,
+    attribute: r.attribute,
+    group: r.group,
+    question: r.question,
+    options: r.options,
+    ordinal: r.ordinal,
+    responses: r.responses,
+    refusal_rate: r.refusal_rate,
+    n_respondents: r.n_respondents,
+    weight_sum: r.weight_sum,
+  });
+}
+
+export function rowsJsonl(rows: readonly SubpopRow[]): string {
+  return rows.map((r) => `${rowLine(r)}\n`).join('');
+}
+
+/** Reads and validates a rows JSONL file; errors name `file:line`. */
+export function readRows(file: string): SubpopRow[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const rows: SubpopRow[] = [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, i) => {
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
+    }
+    rows.push(checkRow(data, `${file}:${i + 1}`));
+  });
+  return rows;
+}
