@@ -8,9 +8,10 @@ import path from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node } from 'yaml';
 import { packageRoot } from './paths.js';
+import { locateIn, type PositionIndex } from './positions.js';
 
 const schemaDir = path.join(packageRoot, 'schemas');
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const compiled = new Map<string, ValidateFunction>();
 
 /** A file failed validation; `message` names the file and the place. */
@@ -87,33 +88,51 @@ export function parseYaml(file: string, text = fs.readFileSync(file, 'utf8')): Y
   return { file, text, lines, doc };
 }
 
-/** `file:line:col` of the node at a JSON-pointer-like path; for a missing key, the nearest existing parent. */
-export function locate(src: YamlSource, pathParts: readonly (string | number)[], preferKey = false): string {
-  let node: unknown = src.doc.contents;
-  let range: [number, number, number] | undefined = (node as Node | null)?.range ?? undefined;
-  for (const part of pathParts) {
+/** Line and column of every key and value of a document, for `locateIn` (small enough to cache). */
+export function indexPositions(src: YamlSource): PositionIndex {
+  const at: PositionIndex['at'] = {};
+  const pos = (n: Node | null | undefined): [number, number] => {
+    const p = src.lines.linePos(n?.range?.[0] ?? 0);
+    return [p.line, p.col];
+  };
+  const walk = (node: unknown, keys: string[]): void => {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) break;
-      const keyNode = pair.key as Node;
-      range = keyNode.range ?? range;
-      node = pair.value;
-      if (!preferKey && (node as Node | null)?.range) range = (node as Node).range!;
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key)) continue;
+        const k = [...keys, String(pair.key.value)];
+        at[k.join('\u0001')] = [...pos(pair.key as Node), ...pos((pair.value as Node | null) ?? (pair.key as Node))];
+        walk(pair.value, k);
+      }
     } else if (isSeq(node)) {
-      const item = node.items[Number(part)] as Node | undefined;
-      if (!item) break;
-      node = item;
-      range = item.range ?? range;
-    } else break;
-  }
-  const pos = src.lines.linePos(range ? range[0] : 0);
-  return `${src.file}:${pos.line}:${pos.col}`;
+      node.items.forEach((item, i) => {
+        const k = [...keys, String(i)];
+        at[k.join('\u0001')] = [0, 0, ...pos(item as Node)];
+        walk(item, k);
+      });
+    }
+  };
+  at[''] = [0, 0, ...pos(src.doc.contents as Node | null)];
+  walk(src.doc.contents, []);
+  return { file: src.file, at };
 }
 
-/** Parses and validates a YAML file; errors are `file:line:col: message`, one per line. */
-export function loadYaml<T>(name: string, file: string, text?: string): { data: T; src: YamlSource } {
+export function locate(src: YamlSource, pathParts: readonly (string | number)[], preferKey = false): string {
+  return locateIn(indexPositions(src), pathParts, preferKey);
+}
+
+/**
+ * Parses and validates a YAML file; errors are `file:line:col: message`, one per line. `precheck` may throw
+ * clearer errors than the schema would for some mistakes.
+ */
+export function loadYaml<T>(
+  name: string,
+  file: string,
+  text?: string,
+  precheck?: (data: unknown, locate: (keys: readonly (string | number)[], preferKey?: boolean) => string) => void,
+): { data: T; src: YamlSource } {
   const src = parseYaml(file, text);
   const data = src.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  precheck?.(data, (keys, preferKey) => locate(src, keys, preferKey));
   const fn = validator(name);
   if (!fn(data)) {
     const msgs = pruneErrors(fn.errors ?? []).map((e) => {

@@ -1,0 +1,51 @@
+/** Running a stage's process on this machine: the stage host, with its output and progress streamed back. */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { HostMessage, HostReport, HostSpec } from './stage-host.js';
+import type { Progress } from './stage.js';
+
+export interface StageIO {
+  output(text: string, stream: 'stdout' | 'stderr'): void;
+  progress(p: Progress): void;
+}
+
+export interface ProcessResult {
+  /** Exit code; 130 when cancelled. */
+  code: number;
+}
+
+/** The host script next to this module: compiled JavaScript after `npm run build`, else the TypeScript source. */
+function hostScript(): { file: string; needsTsx: boolean } {
+  const js = fileURLToPath(new URL('./stage-host.js', import.meta.url));
+  if (fs.existsSync(js)) return { file: js, needsTsx: false };
+  return { file: fileURLToPath(new URL('./stage-host.ts', import.meta.url)), needsTsx: true };
+}
+
+const tsxLoader = (): string => import.meta.resolve('tsx/esm');
+
+export function runLocal(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal): Promise<ProcessResult> {
+  const host = hostScript();
+  const needsTsx = host.needsTsx || (spec.module !== undefined && /\.(ts|mts|tsx)$/.test(spec.module));
+  const args = [...(needsTsx ? ['--import', tsxLoader()] : []), host.file];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const onAbort = (): void => {
+      if (child.connected) child.send({ type: 'cancel' } satisfies HostMessage);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => io.output(t, 'stdout'));
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => io.output(t, 'stderr'));
+    child.on('message', (m: HostReport) => {
+      if (m.type === 'progress') io.progress(m.progress);
+    });
+    child.on('error', (err) => {
+      io.output(`cannot start the stage process: ${err.message}\n`, 'stderr');
+    });
+    child.on('close', (code, sig) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve({ code: signal.aborted ? 130 : (code ?? (sig ? 128 + 9 : 1)) });
+    });
+    child.send({ type: 'start', spec } satisfies HostMessage);
+  });
+}
