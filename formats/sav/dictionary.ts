@@ -234,6 +234,9 @@ function mergeVeryLongStrings(r: ByteReader, raw: RawDictionary, vars: SavVariab
       r.fail(`very long string ${short} needs ${n} string segments, which the dictionary does not have`, at);
     }
     vars[i].width = width;
+    // The format's width field is one byte, so the first segment's A255 stands for the whole string.
+    vars[i].print = { type: 'A', width, decimals: 0 };
+    vars[i].write = { type: 'A', width, decimals: 0 };
     vars[i].segments = parts.map((p) => p.segments[0]);
     vars.splice(i + 1, n - 1);
   }

@@ -28,6 +28,29 @@ export function codePageEncoding(code: number): string | undefined {
   return undefined;
 }
 
+/**
+ * windows-1252 bytes 0x80–0x9F (0xFFFD for the five undefined ones). Node 20's TextDecoder('windows-1252')
+ * decodes them as Latin-1 C1 controls (measured: 0x80 gives U+0080, not €), so this one code page is decoded
+ * here; 0xA0–0xFF agree with Latin-1.
+ */
+const CP1252_HIGH = [
+  0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+  0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+];
+
+function decodeCp1252(b: Buffer, s: number, e: number): string {
+  let out = '';
+  let run = s;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c >= 0x80 && c <= 0x9f) {
+      out += b.toString('latin1', run, i) + String.fromCharCode(CP1252_HIGH[c - 0x80]);
+      run = i + 1;
+    }
+  }
+  return out + b.toString('latin1', run, e);
+}
+
 /** A decoder for `name`, or undefined when neither Buffer nor TextDecoder knows it. */
 export function textDecoder(name: string): TextDecodeFn | undefined {
   const n = name.trim().toLowerCase();
@@ -36,10 +59,10 @@ export function textDecoder(name: string): TextDecodeFn | undefined {
   if (n === 'iso-8859-1' || n === 'iso8859-1' || n === 'latin1' || n === 'iso_8859-1') {
     return (b, s, e) => b.toString('latin1', s, e);
   }
-  const label = n === 'us-ascii' || n === 'ascii' || n === 'ansi_x3.4-1968' ? 'windows-1252' : n;
+  if (['windows-1252', 'cp1252', 'us-ascii', 'ascii', 'ansi_x3.4-1968'].includes(n)) return decodeCp1252;
   let decoder: TextDecoder;
   try {
-    decoder = new TextDecoder(label);
+    decoder = new TextDecoder(n);
   } catch {
     return undefined;
   }

@@ -20,8 +20,9 @@ export function unpackFormat(packed: number, isString: boolean): SavFormat {
   return { type, width: (packed >>> 8) & 0xff, decimals: packed & 0xff };
 }
 
+/** PSPP's spelling: `A5`, `AHEX10` for strings, `F8.0`, `DATETIME20.0` for numbers. */
 export function formatToString(f: SavFormat): string {
-  return f.decimals > 0 ? `${f.type}${f.width}.${f.decimals}` : `${f.type}${f.width}`;
+  return f.type === 'A' || f.type === 'AHEX' ? `${f.type}${f.width}` : `${f.type}${f.width}.${f.decimals}`;
 }
 
 /** How a numeric value of this format is rendered as ISO 8601: a date, a date-time, a duration, or not at all. */
