@@ -1,0 +1,65 @@
+/**
+ * The model registry (config/models.yaml): which models exist, where their weights live, and a check that
+ * fails early, with instructions, when a downloaded model's files are missing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadYaml } from '../lib/schema.js';
+import { packageRoot } from '../lib/paths.js';
+
+export type ModelEntry = { built: true } | { hf_id: string; adapter?: string };
+
+export interface ModelRegistry {
+  models_dir: string;
+  models: Record<string, ModelEntry>;
+}
+
+export const modelsFile = path.join(packageRoot, 'config', 'models.yaml');
+
+export function loadRegistry(file = modelsFile): ModelRegistry {
+  return loadYaml<ModelRegistry>('models', file).data;
+}
+
+/** Where a downloaded model's directory is: `$SUBPOP_MODELS_DIR/<name>` or `<root>/<models_dir>/<name>`. */
+export function modelDir(name: string, root: string, env: Readonly<Record<string, string | undefined>> = process.env, registry = loadRegistry()): string {
+  const base = env.SUBPOP_MODELS_DIR || path.resolve(root, registry.models_dir);
+  return path.join(base, name);
+}
+
+/** Files of a Hugging Face model directory that are absent. */
+export function missingModelFiles(dir: string): string[] {
+  const missing = ['config.json', 'tokenizer.json'].filter((f) => !fs.existsSync(path.join(dir, f)));
+  const index = path.join(dir, 'model.safetensors.index.json');
+  if (fs.existsSync(index)) {
+    let shards: string[] = [];
+    try {
+      shards = [...new Set(Object.values((JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map: Record<string, string> }).weight_map))];
+    } catch {
+      return [...missing, 'model.safetensors.index.json (unreadable)'];
+    }
+    missing.push(...shards.filter((s) => !fs.existsSync(path.join(dir, s))).sort());
+  } else if (!fs.existsSync(path.join(dir, 'model.safetensors'))) {
+    missing.push('model.safetensors (or model.safetensors.index.json with its shards)');
+  }
+  return missing;
+}
+
+/**
+ * Resolves a downloadable model to its directory, or throws an error that says which files to put where.
+ * Returns undefined for models the pipeline builds itself (`tiny`).
+ */
+export function checkModelWeights(name: string, root: string, env: Readonly<Record<string, string | undefined>> = process.env, registry = loadRegistry()): string | undefined {
+  const entry = registry.models[name];
+  if (!entry) throw new Error(`${modelsFile}: unknown model "${name}" (one of ${Object.keys(registry.models).join(', ')})`);
+  if ('built' in entry) return undefined;
+  const dir = modelDir(name, root, env, registry);
+  const missing = missingModelFiles(dir);
+  if (missing.length) {
+    throw new Error(
+      `model ${name}: weights not found in ${dir} (missing: ${missing.join(', ')}). ` +
+        `Download the Hugging Face repository ${entry.hf_id} (config.json, tokenizer.json and the *.safetensors weights, ` +
+        `with model.safetensors.index.json when sharded) into that folder, or set SUBPOP_MODELS_DIR to the folder that holds ${name}/.`,
+    );
+  }
+  return dir;
+}

@@ -1,0 +1,364 @@
+/**
+ * LoRA fine-tuning on subpopulation rows with the forward KL from the human answer distribution to the
+ * model's letter distribution at the `Answer:` position.
+ *
+ * Target. The rows carry `responses` (shares without refusal, summing to 1) and `refusal_rate` (the refusal
+ * share among all valid answers). The prompt shows the refusal option as the last letter, so the observed
+ * distribution over the shown options is [(1 − r)·responses, r], which sums to 1. We train towards exactly
+ * that. The published code instead concatenates responses and r without renormalising (a target summing to
+ * 1 + r), which is not a distribution; ours differs from it only by that normalisation, and dropping the
+ * refusal letter and renormalising at inference recovers `responses` exactly.
+ *
+ * Readout. As at inference, a letter's probability sums its "X" and " X" spellings; for training it is
+ * renormalised over the ten letters A–J (letters past the last option have target 0).
+ *
+ * Determinism. Each micro-batch is cut into a fixed number of shards; shard gradients are summed in shard
+ * order in float64, so the adapter does not depend on how many processes computed the shards.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../lib/atomic.js';
+import { validate } from '../lib/schema.js';
+import { buildPrompt, STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
+import { useBackend } from './backend.js';
+import { linearShape, readConfig, type LlamaConfig } from './config.js';
+import { GradEngine, loraParamShapes, type LoraLayout, type Shard } from './grad-engine.js';
+import { localPool, workerPool, type GradPool } from './grad-pool.js';
+import { checkCapacity } from './load.js';
+import { LlamaModel } from './model.js';
+import { writeAdapter, type LoraSpec } from './peft.js';
+import { Rng } from './random.js';
+import { letterIdGroups } from './readout.js';
+import { WeightStore } from './safetensors.js';
+import { LETTERS, TextTokenizer } from './tokenizer.js';
+
+/** The fields of a subpopulation row (docs/data-model.md) that training reads. */
+export interface TrainRow {
+  qkey: string;
+  attribute: string;
+  group: string;
+  question: string;
+  options: string[];
+  responses: number[];
+  refusal_rate: number;
+}
+
+export interface TrainOptions {
+  modelDir: string;
+  /** Written into adapter_config.json as base_model_name_or_path. */
+  modelName: string;
+  outDir: string;
+  train: TrainRow[];
+  val: TrainRow[];
+  seed: number;
+  steering: SteeringStyle | 'ALL';
+  lr: number;
+  epochs: number;
+  /** Examples per micro-batch. */
+  batchSize: number;
+  /** Micro-batches per optimizer step. */
+  gradAccum: number;
+  warmupRatio: number;
+  weightDecay?: number;
+  lora: LoraSpec;
+  backend?: string;
+  /** Gradient processes; default: one per available core, at most `shards`. */
+  workers?: number;
+  /** Shards per micro-batch (fixed, so results do not depend on `workers`). */
+  shards?: number;
+  log?: (line: string) => void;
+  progress?: (p: { done: number; total: number; note: string }) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainMetrics {
+  model: string;
+  backend: string;
+  workers: number;
+  epochs: number;
+  steps: number;
+  train_rows: number;
+  val_rows: number;
+  skipped_rows: number;
+  final_train_loss: number;
+  best_val_loss: number | null;
+  best_epoch: number;
+  tokens_per_second: number;
+  seconds: number;
+}
+
+interface Example {
+  ids: number[];
+  target: Float32Array;
+}
+
+/** Target over the ten letters: [(1 − r)·responses, r, 0, …]. */
+export function targetDistribution(row: TrainRow, where: string): Float32Array {
+  const k = row.options.length;
+  if (row.responses.length !== k - 1) throw new Error(`${where}: ${row.responses.length} responses for ${k} options (the last option is the refusal)`);
+  const r = row.refusal_rate;
+  if (!(r >= 0 && r <= 1)) throw new Error(`${where}: refusal_rate ${r} outside [0, 1]`);
+  const t = new Float32Array(LETTERS.length);
+  row.responses.forEach((p, i) => (t[i] = (1 - r) * p));
+  t[k - 1] = r;
+  return t;
+}
+
+function prepare(rows: TrainRow[], styles: readonly SteeringStyle[], tok: TextTokenizer, bos: number | null, source: string): { examples: Example[]; skipped: number } {
+  const examples: Example[] = [];
+  let skipped = 0;
+  rows.forEach((row, i) => {
+    if (row.options.length > LETTERS.length) {
+      skipped++;
+      return;
+    }
+    const where = `${source}: row ${i + 1} (${row.qkey}, ${row.attribute}=${row.group})`;
+    const target = targetDistribution(row, where);
+    for (const style of styles) {
+      const ids = tok.encode(buildPrompt(row, row, style));
+      examples.push({ ids: bos === null ? ids : [bos, ...ids], target });
+    }
+  });
+  return { examples, skipped };
+}
+
+function makeShard(examples: Example[]): Shard {
+  const rows = examples.length;
+  const length = Math.max(...examples.map((e) => e.ids.length));
+  const ids = new Int32Array(rows * length);
+  const letters = LETTERS.length;
+  const target = new Float32Array(rows * letters);
+  const targetLog = new Float32Array(rows * letters);
+  let tokens = 0;
+  examples.forEach((e, r) => {
+    ids.set(e.ids, r * length);
+    tokens += e.ids.length;
+    e.target.forEach((p, j) => {
+      target[r * letters + j] = p;
+      targetLog[r * letters + j] = p > 0 ? Math.log(p) : 0;
+    });
+  });
+  return { ids, rows, length, positions: examples.map((e) => e.ids.length - 1), target, targetLog, tokens };
+}
+
+/** Splits a batch into `n` contiguous shards (some empty ones dropped). */
+function shardsOf(batch: Example[], n: number): Shard[] {
+  const size = Math.ceil(batch.length / n);
+  const out: Shard[] = [];
+  for (let i = 0; i < batch.length; i += size) out.push(makeShard(batch.slice(i, i + size)));
+  return out;
+}
+
+/** Linear warmup from 0, then cosine decay to 0 (the schedule of transformers' get_cosine_schedule_with_warmup). */
+export function learningRate(step: number, total: number, warmup: number, peak: number): number {
+  if (step < warmup) return (peak * step) / Math.max(1, warmup);
+  const progress = (step - warmup) / Math.max(1, total - warmup);
+  return Math.max(0, 0.5 * peak * (1 + Math.cos(Math.PI * progress)));
+}
+
+/** AdamW as in torch.optim.AdamW (decoupled weight decay, bias correction). */
+export class AdamW {
+  private readonly m: Float64Array[];
+  private readonly v: Float64Array[];
+  private t = 0;
+
+  constructor(
+    private readonly params: Float32Array[],
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+    private readonly weightDecay = 0,
+  ) {
+    this.m = params.map((p) => new Float64Array(p.length));
+    this.v = params.map((p) => new Float64Array(p.length));
+  }
+
+  step(grads: readonly Float64Array[], lr: number): void {
+    this.t++;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    this.params.forEach((p, k) => {
+      const g = grads[k];
+      const m = this.m[k];
+      const v = this.v[k];
+      for (let i = 0; i < p.length; i++) {
+        m[i] = this.beta1 * m[i] + (1 - this.beta1) * g[i];
+        v[i] = this.beta2 * v[i] + (1 - this.beta2) * g[i] * g[i];
+        const decayed = p[i] * (1 - lr * this.weightDecay);
+        p[i] = decayed - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.eps);
+      }
+    });
+  }
+}
+
+function loraKeys(config: LlamaConfig, targets: readonly string[]): string[] {
+  const mods = [...new Set(targets)].sort();
+  for (const m of mods) linearShape(config, m);
+  const keys: string[] = [];
+  for (let l = 0; l < config.nLayers; l++) for (const m of mods) keys.push(`${l}.${m}`);
+  return keys;
+}
+
+/** PEFT's default initialisation: A ~ U(±1/√in) (Kaiming-uniform with a = √5), B = 0. */
+function initParams(shapes: [number, number][], rng: Rng): Float32Array[] {
+  return shapes.map(([rows, cols], i) => {
+    const p = new Float32Array(rows * cols);
+    if (i % 2 === 0) {
+      const bound = 1 / Math.sqrt(rows); // aT is [in, r]
+      for (let j = 0; j < p.length; j++) p[j] = (rng.float() * 2 - 1) * bound;
+    }
+    return p;
+  });
+}
+
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
+  return out;
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
+  const log = o.log ?? (() => {});
+  const started = performance.now();
+  const config = readConfig(o.modelDir);
+  const backend = await useBackend(o.backend, log);
+  const shardCount = o.shards ?? 2;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  let workers = Math.max(1, Math.min(o.workers ?? cores, shardCount));
+  // Each worker holds its own copy of the weights; fall back to one process when copies would not fit.
+  try {
+    checkCapacity(o.modelDir, config, backend, workers > 1 ? workers + 1 : 1);
+  } catch (err) {
+    if (workers === 1) throw err;
+    checkCapacity(o.modelDir, config, backend);
+    workers = 1;
+  }
+  const tok = TextTokenizer.load(o.modelDir);
+  const letterGroups = letterIdGroups(tok, LETTERS.length);
+  const styles = o.steering === 'ALL' ? STEERING_STYLES : [o.steering];
+  const train = prepare(o.train, styles, tok, config.bosTokenId, 'train');
+  const val = prepare(o.val, styles, tok, config.bosTokenId, 'val');
+  if (train.examples.length === 0) throw new Error('no training rows with at most ten options');
+  const layout: LoraLayout = { keys: loraKeys(config, o.lora.targets), r: o.lora.r, scale: o.lora.alpha / o.lora.r, dropout: o.lora.dropout };
+
+  const shapes = loraParamShapes(config, layout);
+  let model: LlamaModel | undefined;
+  let pool: GradPool | undefined;
+  try {
+    if (workers > 1) pool = await workerPool(workers, { modelDir: o.modelDir, backend, layout, letterGroups });
+    else {
+      model = LlamaModel.fromWeights(config, WeightStore.open(o.modelDir));
+      pool = localPool(new GradEngine(model, layout, letterGroups));
+    }
+    log(`training ${o.modelName} on ${backend} with ${pool.processes} gradient process${pool.processes > 1 ? 'es' : ''}: ${train.examples.length} train / ${val.examples.length} val examples${train.skipped + val.skipped ? `, ${train.skipped + val.skipped} rows with more than ten options skipped` : ''}`);
+
+    const rng = new Rng(o.seed);
+    const params = initParams(shapes, rng);
+    const opt = new AdamW(params, 0.9, 0.999, 1e-8, o.weightDecay ?? 0);
+    const perStep = o.batchSize * o.gradAccum;
+    const stepsPerEpoch = Math.ceil(train.examples.length / perStep);
+    const totalSteps = stepsPerEpoch * o.epochs;
+    const warmup = Math.ceil(o.warmupRatio * totalSteps);
+    const lossLines: string[] = [];
+    let best = { loss: Infinity, epoch: 1, params: params.map((p) => Float32Array.from(p)) };
+    let step = 0;
+    let tokens = 0;
+    let trainSeconds = 0;
+    let epochLoss = NaN;
+    let shardSeq = 0;
+
+    const validate_ = async (): Promise<number | null> => {
+      if (val.examples.length === 0) return null;
+      let sum = 0;
+      for (let i = 0; i < val.examples.length; i += o.batchSize) {
+        const losses = await pool!.losses(params, shardsOf(val.examples.slice(i, i + o.batchSize), shardCount));
+        for (const l of losses) sum += l;
+      }
+      return sum / val.examples.length;
+    };
+
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      const order = rng.shuffle(train.examples.map((_, i) => i));
+      let epochSum = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (o.signal?.aborted) throw new Error('training cancelled');
+        const t0 = performance.now();
+        const stepIdx = order.slice(s * perStep, (s + 1) * perStep);
+        const acc = shapes.map(([r, c]) => new Float64Array(r * c));
+        let lossSum = 0;
+        for (let m = 0; m < stepIdx.length; m += o.batchSize) {
+          const micro = stepIdx.slice(m, m + o.batchSize).map((i) => train.examples[i]);
+          const shards = shardsOf(micro, shardCount);
+          const seeds = shards.map(() => (o.seed * 1_000_003 + ++shardSeq) % 2 ** 31);
+          const results = await pool.grads(params, shards, seeds);
+          results.forEach((res, k) => {
+            lossSum += res.loss;
+            tokens += shards[k].tokens;
+            res.grads.forEach((g, j) => {
+              const a = acc[j];
+              for (let i = 0; i < g.length; i++) a[i] += g[i];
+            });
+          });
+        }
+        for (const a of acc) for (let i = 0; i < a.length; i++) a[i] /= stepIdx.length;
+        const lr = learningRate(step, totalSteps, warmup, o.lr);
+        opt.step(acc, lr);
+        step++;
+        const loss = lossSum / stepIdx.length;
+        epochSum += lossSum;
+        lossLines.push(JSON.stringify({ epoch, step, loss, lr }));
+        trainSeconds += (performance.now() - t0) / 1000;
+        const tps = tokens / trainSeconds;
+        const eta = (trainSeconds / step) * (totalSteps - step);
+        o.progress?.({ done: step, total: totalSteps, note: `epoch ${epoch}/${o.epochs} · loss ${loss.toFixed(4)} · ${Math.round(tps)} tok/s · ETA ${duration(eta)}` });
+      }
+      epochLoss = epochSum / train.examples.length;
+      const v = await validate_();
+      if (v !== null) lossLines.push(JSON.stringify({ epoch, step, val_loss: v }));
+      log(`epoch ${epoch}/${o.epochs}: train KL ${epochLoss.toFixed(4)}${v === null ? '' : `, val KL ${v.toFixed(4)}`}`);
+      // Without validation rows the last epoch's adapter is kept.
+      const score = v ?? -epoch;
+      if (score < best.loss) best = { loss: score, epoch, params: params.map((p) => Float32Array.from(p)) };
+    }
+
+    const r = o.lora.r;
+    const weights = layout.keys.map((key, i) => {
+      const [layer, module] = key.split('.');
+      const [inF] = shapes[2 * i];
+      const [, outF] = shapes[2 * i + 1];
+      return { layer: Number(layer), module, a: transpose(best.params[2 * i], inF, r), b: transpose(best.params[2 * i + 1], r, outF) };
+    });
+    fs.mkdirSync(o.outDir, { recursive: true });
+    writeAdapter(o.outDir, { spec: o.lora, scale: layout.scale, weights }, o.modelName);
+    for (const line of lossLines) validate('adapter-losses', JSON.parse(line), path.join(o.outDir, 'losses.jsonl'));
+    writeFileAtomic(path.join(o.outDir, 'losses.jsonl'), lossLines.join('\n') + '\n');
+    const metrics: TrainMetrics = {
+      model: o.modelName,
+      backend,
+      workers: pool.processes,
+      epochs: o.epochs,
+      steps: step,
+      train_rows: o.train.length - train.skipped,
+      val_rows: o.val.length - val.skipped,
+      skipped_rows: train.skipped + val.skipped,
+      final_train_loss: epochLoss,
+      best_val_loss: val.examples.length ? best.loss : null,
+      best_epoch: best.epoch,
+      tokens_per_second: Math.round(tokens / trainSeconds),
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+    validate('adapter-metrics', metrics, path.join(o.outDir, 'metrics.json'));
+    writeFileAtomic(path.join(o.outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    return metrics;
+  } finally {
+    pool?.close();
+    model?.dispose();
+  }
+}
