@@ -7,7 +7,7 @@ import { fetchWave, resolveHeaders, type FetchWaveOptions } from '../../net/fetc
 import { validate } from '../../lib/schema.js';
 import type { WaveEntry } from '../../net/waves.js';
 import type { Progress } from '../../runner/stage.js';
-import { fileServer, testBytes, type FileServerOptions } from '../net/server.js';
+import { testBytes, withServer } from '../net/server.js';
 
 const fixtures = path.resolve('test', 'fixtures', 'net');
 const sha256sum = (file: string) => execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
@@ -47,14 +47,6 @@ function options(root: string, out: string, wave: string, entry: WaveEntry, extr
 
 const readRecord = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'source.json'), 'utf8'));
 
-async function withServer(opts: FileServerOptions, run: (s: Awaited<ReturnType<typeof fileServer>>) => Promise<void>) {
-  const s = await fileServer(opts);
-  try {
-    await run(s);
-  } finally {
-    await s.close();
-  }
-}
 
 test('a local path is copied to <WAVE>.sav with its provenance', async (t) => {
   const data = savBytes(50_000);

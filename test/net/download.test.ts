@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { download, type DownloadOptions, type TransferProgress } from '../../net/download.js';
-import { fileServer, testBytes, type FileServerOptions } from './server.js';
+import { testBytes, withServer, type FileServerOptions } from './server.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -29,14 +29,6 @@ function fast(extra: DownloadOptions = {}): DownloadOptions & { sleeps: number[]
   };
 }
 
-async function withServer(opts: FileServerOptions, run: (s: Awaited<ReturnType<typeof fileServer>>) => Promise<void>) {
-  const s = await fileServer(opts);
-  try {
-    await run(s);
-  } finally {
-    await s.close();
-  }
-}
 
 const body = testBytes(300_000);
 

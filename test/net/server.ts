@@ -134,3 +134,13 @@ export function testBytes(n: number, seed = 1): Buffer {
   }
   return out;
 }
+
+/** Runs `body` against a fresh server and always closes it. */
+export async function withServer(options: FileServerOptions, body: (s: TestServer) => Promise<void>): Promise<void> {
+  const s = await fileServer(options);
+  try {
+    await body(s);
+  } finally {
+    await s.close();
+  }
+}
