@@ -95,7 +95,7 @@ test('same seed gives a byte-identical adapter, with one or two gradient process
   await trainLora(options(d, { seed: 6, epochs: 1 }));
   t.deepEqual(bytes(a), bytes(b));
   t.deepEqual(bytes(a), bytes(c));
-  t.notDeepEqual(bytes(a).subarray(0, 4096), bytes(d).subarray(0, 4096));
+  t.notDeepEqual(bytes(a), bytes(d));
   t.is(fs.readFileSync(path.join(a, 'losses.jsonl'), 'utf8'), fs.readFileSync(path.join(c, 'losses.jsonl'), 'utf8'));
 });
 

@@ -1,0 +1,99 @@
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StageContext } from '../../runner/stage.js';
+import { runTinyModel } from '../../stages/tiny-model.js';
+import { runTrain } from '../../stages/train.js';
+import { checkModelWeights } from '../../lm/registry.js';
+import { loadModel } from '../../lm/load.js';
+import { syntheticRows } from '../../bench/lm-synthetic.js';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-stage-'));
+
+function ctx(over: Partial<StageContext>): StageContext {
+  return {
+    name: 'stage',
+    params: {},
+    item: undefined,
+    key: undefined,
+    deps: [],
+    outs: [],
+    metrics: [],
+    env: {},
+    resources: { cpus: 1, gpus: 0, mem: 0 },
+    root: process.cwd(),
+    signal: new AbortController().signal,
+    progress: () => {},
+    ...over,
+  };
+}
+
+function writeSplit(dir: string): void {
+  const rows = syntheticRows(3, 1, 3);
+  const by = (q: string) => rows.filter((r) => r.qkey.startsWith(q)).map((r) => JSON.stringify(r)).join('\n') + '\n';
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), by('Q1_') + by('Q2_'));
+  fs.writeFileSync(path.join(dir, 'val.jsonl'), by('Q3_'));
+  fs.writeFileSync(path.join(dir, 'test.jsonl'), '');
+}
+
+const tinyParams = { seed: 1, tiny_vocab: 300, tiny_hidden: 16, tiny_intermediate: 32, tiny_layers: 1, tiny_heads: 2, tiny_kv_heads: 2 };
+
+test('tiny-model writes a loadable model directory, byte-identical for the same seed', async (t) => {
+  const split = path.join(tmp(), 'split');
+  writeSplit(split);
+  const [a, b] = [path.join(tmp(), 'base'), path.join(tmp(), 'base')];
+  await runTinyModel(ctx({ name: 'tiny-model', deps: [split], outs: [a], params: tinyParams }));
+  await runTinyModel(ctx({ name: 'tiny-model', deps: [split], outs: [b], params: tinyParams }));
+  for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) t.deepEqual(fs.readFileSync(path.join(a, f)), fs.readFileSync(path.join(b, f)), f);
+  const m = await loadModel(a, { backend: 'cpu' });
+  t.like(m.config, { hiddenSize: 16, nLayers: 1 });
+  // The vocabulary never shrinks below specials + 256 byte tokens + the corpus alphabet + "▁A".."▁J".
+  const vocab = JSON.parse(fs.readFileSync(path.join(a, 'tokenizer.json'), 'utf8')).model.vocab;
+  t.is(m.config.vocabSize, Object.keys(vocab).length);
+  // Both spellings of every letter A–J are single tokens, distinct from each other.
+  for (const l of 'ABCDEFGHIJ') {
+    const ids = m.tokenizer.letterIds(l);
+    t.is(ids.length, 2, l);
+    t.is(m.tokenizer.encode(`Answer:${l}`).at(-1), ids[0]);
+    t.is(m.tokenizer.encode(`Answer: ${l}`).at(-1), ids[1]);
+  }
+  const d = m.optionDistribution('Question: Yes?\nA. Yes\nB. No\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:', 2);
+  t.is(d.length, 2);
+  m.dispose();
+});
+
+test('train stage trains tiny from the split and the built base model', async (t) => {
+  const root = tmp();
+  const split = path.join(root, 'artifacts/split');
+  writeSplit(split);
+  const base = path.join(root, 'artifacts/models/tiny/base');
+  await runTinyModel(ctx({ deps: [split], outs: [base], params: tinyParams }));
+  const out = path.join(root, 'artifacts/models/tiny/adapter');
+  await runTrain(ctx({ name: 'train', deps: [split, base], outs: [out], params: { model: 'tiny', steering: 'PORTRAY', epochs: 1, batch_size: 16, lr: 1e-3, backend: 'wasm' } }));
+  t.deepEqual(fs.readdirSync(out).sort(), ['adapter_config.json', 'adapter_model.safetensors', 'losses.jsonl', 'metrics.json']);
+  t.like(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), { model: 'tiny', backend: 'wasm', train_rows: 44, val_rows: 22 });
+});
+
+test('a downloadable model without weights is a clear error, raised before anything is touched', async (t) => {
+  const models = tmp();
+  const env = { SUBPOP_MODELS_DIR: models };
+  t.throws(() => checkModelWeights('mistral-7b', '/nowhere', env), {
+    message: `model mistral-7b: weights not found in ${path.join(models, 'mistral-7b')} (missing: config.json, tokenizer.json, model.safetensors (or model.safetensors.index.json with its shards)). ` +
+      'Download the Hugging Face repository mistralai/Mistral-7B-v0.1 (config.json, tokenizer.json and the *.safetensors weights, with model.safetensors.index.json when sharded) into that folder, or set SUBPOP_MODELS_DIR to the folder that holds mistral-7b/.',
+  });
+  // A sharded download with a shard missing names the shard.
+  const dir = path.join(models, 'llama-2-7b');
+  fs.mkdirSync(dir);
+  for (const f of ['config.json', 'tokenizer.json', 'model-00001-of-00002.safetensors']) fs.writeFileSync(path.join(dir, f), '{}');
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { a: 'model-00001-of-00002.safetensors', b: 'model-00002-of-00002.safetensors' } }));
+  t.throws(() => checkModelWeights('llama-2-7b', '/nowhere', env), { message: /\(missing: model-00002-of-00002\.safetensors\)\. Download the Hugging Face repository meta-llama\/Llama-2-7b-hf/ });
+  t.is(checkModelWeights('tiny', '/nowhere', env), undefined);
+  t.throws(() => checkModelWeights('gpt-9', '/nowhere', env), { message: /unknown model "gpt-9"/ });
+
+  const out = path.join(tmp(), 'adapter');
+  fs.mkdirSync(out);
+  await t.throwsAsync(runTrain(ctx({ name: 'train', env, deps: [], outs: [out], params: { model: 'mistral-7b' } })), { message: /^model mistral-7b: weights not found/ });
+  t.deepEqual(fs.readdirSync(out), []);
+});
