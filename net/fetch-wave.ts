@@ -76,81 +76,97 @@ async function checkSpss(file: string, wave: string, what: string, format: 'sav'
   if (actual !== format) throw new Error(`${wave}: ${what} is a .${actual} file, but the manifest says format: ${format}`);
 }
 
-export async function fetchWave(o: FetchWaveOptions): Promise<SourceRecord> {
+/** What arrived, before it becomes the wave file. */
+interface Delivery {
+  /** The file to read: the downloaded temporary file, the local source, or the inbox file. */
+  file: string;
+  /** How source.json and messages name it. */
+  location: string;
+  /** The archive member already known to hold the wave (an inbox zip recognised by its content). */
+  member?: string;
+  /** Hash and size of a download, computed while it streamed. */
+  downloaded?: DownloadResult;
+  /** Appended to "is not an SPSS file" errors. */
+  hint: string;
+}
+
+type Report = (note: string) => (p: { done: number; total?: number; note?: string }) => void;
+
+async function deliver(o: FetchWaveOptions, partial: string, report: Report): Promise<Delivery> {
   const { wave, entry } = o;
   const cwd = o.cwd ?? process.cwd();
-  const root = o.root ?? cwd;
   const src = resolveSource(entry.source);
+  if (src.kind === 'url') {
+    const headers = resolveHeaders(wave, entry.headers, o.env ?? process.env);
+    const vars = Object.values(entry.headers ?? {}).join(', ');
+    try {
+      const downloaded = await download(src.url, partial, { ...o.download, label: wave, headers, signal: o.signal, onProgress: report('downloading') });
+      const hint = vars ? `; a web page instead of data usually means the login in ${vars} has expired` : '; the URL may lead to a web page rather than the file';
+      return { file: partial, location: displayUrl(src.url), downloaded, hint };
+    } catch (err) {
+      if (vars && err instanceof DownloadError && /: HTTP 40[13]\b/.test(err.message)) err.message += ` (check the login in ${vars}; it may have expired)`;
+      throw err;
+    }
+  }
+  if (src.kind === 'path') {
+    const file = path.resolve(cwd, src.path);
+    if (!fs.existsSync(file)) throw new Error(`${wave}: source ${src.path} does not exist (looked for ${file})`);
+    return { file, location: src.path, hint: '' };
+  }
+  const inbox = o.inbox ?? defaultInbox;
+  const inboxPath = path.resolve(o.root ?? cwd, inbox);
+  const found = await findInboxFile(inboxPath, src.name, wave);
+  if (!found) throw new Error(missingInboxFileMessage({ wave, name: src.name, format: entry.format, inbox, inboxPath, page: src.page }));
+  return {
+    file: path.join(inboxPath, found.file),
+    location: path.posix.join(inbox.split(path.sep).join('/'), found.file),
+    ...(found.member !== undefined && entry.archive_member === undefined ? { member: found.member } : {}),
+    hint: '',
+  };
+}
+
+export async function fetchWave(o: FetchWaveOptions): Promise<SourceRecord> {
+  const { wave, entry } = o;
   const file = `${wave}.${entry.format}`;
   const target = path.join(o.outDir, file);
-  const report = (note?: string) => (p: { done: number; total?: number; note?: string }) =>
-    o.onProgress?.({ done: p.done, ...(p.total !== undefined ? { total: p.total } : {}), unit: 'B', ...(p.note || note ? { note: p.note ?? note } : {}) });
-
-  let delivered: string;
-  let location: string;
-  let member: string | undefined;
-  let downloaded: DownloadResult | undefined;
-  let hint = '';
   const partial = path.join(o.outDir, `.${wave}.download`);
+  const report: Report = (note) => (p) => o.onProgress?.({ done: p.done, ...(p.total !== undefined ? { total: p.total } : {}), unit: 'B', note: p.note ?? note });
   try {
-    if (src.kind === 'url') {
-      const headers = resolveHeaders(wave, entry.headers, o.env ?? process.env);
-      const vars = Object.values(entry.headers ?? {}).join(', ');
-      hint = vars ? `; a web page instead of data usually means the login in ${vars} has expired` : '; the URL may lead to a web page rather than the file';
-      location = displayUrl(src.url);
-      try {
-        downloaded = await download(src.url, partial, { ...o.download, label: wave, headers, signal: o.signal, onProgress: report('downloading') });
-      } catch (err) {
-        if (vars && err instanceof DownloadError && /: HTTP 40[13]\b/.test(err.message)) err.message += ` (check the login in ${vars}; it may have expired)`;
-        throw err;
-      }
-      delivered = partial;
-    } else if (src.kind === 'path') {
-      location = src.path;
-      delivered = path.resolve(cwd, src.path);
-      if (!fs.existsSync(delivered)) throw new Error(`${wave}: source ${src.path} does not exist (looked for ${delivered})`);
-    } else {
-      const inbox = o.inbox ?? defaultInbox;
-      const inboxPath = path.resolve(root, inbox);
-      const found = await findInboxFile(inboxPath, src.name, wave);
-      if (!found) throw new Error(missingInboxFileMessage({ wave, name: src.name, format: entry.format, inbox, inboxPath, page: src.page }));
-      location = path.posix.join(inbox.split(path.sep).join('/'), found.file);
-      delivered = path.join(inboxPath, found.file);
-      member = entry.archive_member === undefined ? found.member : undefined;
-    }
-
-    const check = (tmp: string, what: string) => checkSpss(tmp, wave, what, entry.format, hint);
+    const d = await deliver(o, partial, report);
+    const check = (tmp: string, what: string) => checkSpss(tmp, wave, what, entry.format, d.hint);
+    let member: string | undefined;
     let result: { sha256: string; size: number };
-    if (await isZip(delivered)) {
-      member ??= chooseMember(await listArchive(delivered, `${wave}: ${location}`), entry.archive_member, `${wave}: ${location}`);
-      const what = `"${member}" in ${location}`;
-      result = await extractMember(delivered, member, target, {
+    if (await isZip(d.file)) {
+      const where = `${wave}: ${d.location}`;
+      const chosen = d.member ?? chooseMember(await listArchive(d.file, where), entry.archive_member, where);
+      member = chosen;
+      result = await extractMember(d.file, chosen, target, {
         label: wave,
-        where: location,
+        where: d.location,
         sha256: entry.sha256,
-        check: (tmp) => check(tmp, what),
+        check: (tmp) => check(tmp, `"${chosen}" in ${d.location}`),
         signal: o.signal,
-        onProgress: report(`unpacking ${member}`),
+        onProgress: report(`unpacking ${chosen}`),
       });
     } else {
       result = await withAtomicFile(target, async (tmp) => {
         let r: { sha256: string; size: number };
-        if (downloaded) {
+        if (d.downloaded) {
           await fs.promises.rename(partial, tmp);
-          r = downloaded;
+          r = d.downloaded;
         } else {
-          const { size: total } = await fs.promises.stat(delivered);
-          r = await writeHashed(fs.createReadStream(delivered), tmp, { total, signal: o.signal, onProgress: report('copying') });
+          const { size: total } = await fs.promises.stat(d.file);
+          r = await writeHashed(fs.createReadStream(d.file), tmp, { total, signal: o.signal, onProgress: report('copying') });
         }
-        await check(tmp, location);
-        if (entry.sha256 && r.sha256 !== entry.sha256) throw sha256Mismatch(wave, location, entry.sha256, r.sha256);
+        await check(tmp, d.location);
+        if (entry.sha256 && r.sha256 !== entry.sha256) throw sha256Mismatch(wave, d.location, entry.sha256, r.sha256);
         return r;
       });
     }
 
     // A wave whose format changed leaves no stale twin behind.
     fs.rmSync(path.join(o.outDir, `${wave}.${entry.format === 'sav' ? 'zsav' : 'sav'}`), { force: true });
-    const record: SourceRecord = { wave, kind: src.kind, location, ...(member !== undefined ? { member } : {}), file, format: entry.format, sha256: result.sha256, size: result.size };
+    const record: SourceRecord = { wave, kind: resolveSource(entry.source).kind, location: d.location, ...(member !== undefined ? { member } : {}), file, format: entry.format, sha256: result.sha256, size: result.size };
     validate('raw-source', record, `${wave}: source.json`);
     writeFileAtomic(path.join(o.outDir, 'source.json'), `${JSON.stringify(record, null, 2)}\n`);
     return record;
