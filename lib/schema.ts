@@ -120,19 +120,19 @@ export function locate(src: YamlSource, pathParts: readonly (string | number)[],
   return locateIn(indexPositions(src), pathParts, preferKey);
 }
 
-/**
- * Parses and validates a YAML file; errors are `file:line:col: message`, one per line. `precheck` may throw
- * clearer errors than the schema would for some mistakes.
- */
-export function loadYaml<T>(
-  name: string,
-  file: string,
-  text?: string,
-  precheck?: (data: unknown, locate: (keys: readonly (string | number)[], preferKey?: boolean) => string) => void,
-): { data: T; src: YamlSource } {
+export interface LoadHooks {
+  /** Rewrites the parsed data before it is checked (e.g. to undo a textual preprocessing). */
+  transform?: (data: unknown) => unknown;
+  /** Throws clearer errors than the schema would for some mistakes. */
+  precheck?: (data: unknown, locate: (keys: readonly (string | number)[], preferKey?: boolean) => string) => void;
+}
+
+/** Parses and validates a YAML file; errors are `file:line:col: message`, one per line. */
+export function loadYaml<T>(name: string, file: string, text?: string, hooks: LoadHooks = {}): { data: T; src: YamlSource } {
   const src = parseYaml(file, text);
-  const data = src.doc.toJS({ maxAliasCount: 100 }) as unknown;
-  precheck?.(data, (keys, preferKey) => locate(src, keys, preferKey));
+  const parsed = src.doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const data = hooks.transform ? hooks.transform(parsed) : parsed;
+  hooks.precheck?.(data, (keys, preferKey) => locate(src, keys, preferKey));
   const fn = validator(name);
   if (!fn(data)) {
     const msgs = pruneErrors(fn.errors ?? []).map((e) => {

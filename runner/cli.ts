@@ -229,7 +229,7 @@ async function commandLog(args: Args): Promise<number> {
     return 0;
   }
   const entry = project.lock.stages[name];
-  const record = entry ? project.cache.readRun(fingerprint(lockedFacts(entry, project.stage(name)))) : undefined;
+  const record = entry ? project.cache.readRun(fingerprint(lockedFacts(entry))) : undefined;
   if (!record?.log || !project.cache.hasObject(record.log)) {
     process.stderr.write(`pipe: no log stored for stage ${name}\n`);
     return 1;

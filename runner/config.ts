@@ -182,8 +182,8 @@ async function parsePipeline(file: string, cache: ParseCache): Promise<ParsedPip
   const text = fs.readFileSync(file, 'utf8');
   return cache.get('pipeline', text, async () => {
     const { loadYaml, indexPositions } = await import('../lib/schema.js');
-    const loaded = loadYaml<RawPipeline>('pipeline', file, protectInterpolation(text), precheck);
-    return { data: unprotect(loaded.data), positions: indexPositions(loaded.src) };
+    const loaded = loadYaml<RawPipeline>('pipeline', file, protectInterpolation(text), { transform: unprotect, precheck });
+    return { data: loaded.data, positions: indexPositions(loaded.src) };
   });
 }
 

@@ -54,13 +54,12 @@ export function stageFacts(
     params: stage.params,
     env: Object.fromEntries(stage.env.map((n) => [n, env[n] ?? null])),
     deps,
-    outs: stage.outs.map((o) => (o.dir ? `${o.path}/` : o.path)),
+    outs: stage.outs.map((o) => o.path),
   };
 }
 
 /** The facts a lock entry recorded. */
-export function lockedFacts(entry: LockEntry, stage: StageInstance): Facts {
-  const declared = new Map(stage.outs.map((o) => [o.path, o.dir]));
+export function lockedFacts(entry: LockEntry): Facts {
   return {
     ...(entry.cmd ? { cmd: entry.cmd } : {}),
     ...(entry.run ? { run: entry.run, code: entry.code ?? {} } : {}),
@@ -68,7 +67,7 @@ export function lockedFacts(entry: LockEntry, stage: StageInstance): Facts {
     params: entry.params ?? {},
     env: entry.env ?? {},
     deps: entry.deps ?? [],
-    outs: (entry.outs ?? []).map((o) => (declared.get(o.path) ? `${o.path}/` : o.path)),
+    outs: (entry.outs ?? []).map((o) => o.path),
   };
 }
 

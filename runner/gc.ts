@@ -54,7 +54,7 @@ export function collectGarbage(project: Project, options: { runs: boolean; dryRu
   const current = new Set<string>();
   for (const [name, entry] of Object.entries(project.lock.stages)) {
     const stage = project.pipeline.stages.get(name);
-    if (stage) current.add(fingerprint(lockedFacts(entry, stage)));
+    if (stage) current.add(fingerprint(lockedFacts(entry)));
   }
   const referenced = new Set<string>();
   for (const { fp, record, file } of project.cache.runs()) {

@@ -50,7 +50,7 @@ function paths(lines: string[], indent: string, key: string, list: HashedPath[] 
   if (!list?.length) return;
   lines.push(`${indent}${key}:`);
   for (const p of list) {
-    lines.push(`${indent}- path: ${scalar(p.path)}`, `${indent}  sha256: ${p.sha256}`, `${indent}  size: ${p.size}`);
+    lines.push(`${indent}- path: ${scalar(p.path)}`, `${indent}  sha256: ${scalar(p.sha256)}`, `${indent}  size: ${p.size}`);
     if (p.nfiles !== undefined) lines.push(`${indent}  nfiles: ${p.nfiles}`);
   }
 }

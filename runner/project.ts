@@ -101,7 +101,7 @@ export class Project {
     const entry: LockEntry | undefined = lock.stages[stage.name];
     if (!entry) return ['never ran (no entry in pipe.lock)'];
     if (lock.schema !== HASH_FORMAT) return [`hash format changed: v${lock.schema} → v${HASH_FORMAT}`];
-    const before = lockedFacts(entry, stage);
+    const before = lockedFacts(entry);
     if (fingerprint(before) !== fingerprint(facts)) {
       const reasons = explainChange(before, facts);
       return reasons.length ? reasons : ['recorded facts differ'];

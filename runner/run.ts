@@ -156,7 +156,7 @@ function selectTargetsOnly(project: Project, targets: readonly string[]): string
 function replayLog(project: Project, name: string, reporter: Reporter): void {
   const entry = project.lock.stages[name];
   if (!entry) return;
-  const record = project.cache.readRun(fingerprint(lockedFacts(entry, project.stage(name))));
+  const record = project.cache.readRun(fingerprint(lockedFacts(entry)));
   if (!record?.log || !project.cache.hasObject(record.log)) {
     reporter.line(`${name} │ (no stored log)`);
     return;

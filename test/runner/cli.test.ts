@@ -1,0 +1,67 @@
+import test from 'ava';
+import { parseArgs } from '../../runner/cli.js';
+import { makeProject, pipe } from './helpers.js';
+
+const graph = `stages:
+  fetch:
+    foreach: [w1, w2, w3]
+    cmd: echo \${item} > raw/\${item}
+    outs: [raw/\${item}]
+  merge:
+    cmd: cat raw/* > all
+    deps: [raw]
+    outs: [all]
+`;
+
+test('argument parsing separates runner options, targets and param overrides', (t) => {
+  const a = parseArgs(['run', 'train', '-j2', '--seed', '7', '--model=big', '--force', 'eval']);
+  t.deepEqual(a.positional, ['train', 'eval']);
+  t.is(a.flags.get('jobs'), '2');
+  t.true(a.flags.get('force'));
+  t.deepEqual(a.overrides, [['seed', '7'], ['model', 'big']]);
+  t.throws(() => parseArgs(['run', '--seed']), { message: '--seed needs a value' });
+  t.throws(() => parseArgs(['run', '-x']), { message: /unknown option -x/ });
+});
+
+test('every command has --help; unknown commands are usage errors (exit 2)', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': graph });
+  for (const cmd of ['run', 'status', 'dag', 'metrics', 'log', 'gc']) {
+    const r = await pipe(dir, cmd, '--help');
+    t.is(r.code, 0);
+    t.regex(r.stdout, new RegExp(`^Usage: pipe ${cmd}`));
+  }
+  const top = await pipe(dir, '--help');
+  t.regex(top.stdout, /Exit codes: 0 ok, 1 a stage failed, 2 usage or configuration error/);
+  const bad = await pipe(dir, 'frobnicate');
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /unknown command "frobnicate"/);
+});
+
+test('dag folds foreach instances into one node unless --expand, in text, Mermaid and DOT', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': graph });
+  t.is((await pipe(dir, 'dag')).stdout, 'fetch ×3\nmerge  ← fetch');
+  t.is((await pipe(dir, 'dag', '--mermaid')).stdout, 'flowchart TD\n  fetch["fetch ×3"]\n  merge["merge"]\n  fetch --> merge');
+  const expanded = await pipe(dir, 'dag', '--dot', '--expand');
+  t.regex(expanded.stdout, /"fetch@w2" -> "merge";/);
+});
+
+test('status --json, and exit code 0 only when everything is up to date', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': graph });
+  const before = await pipe(dir, 'status', '--json');
+  t.is(before.code, 1);
+  const rows = JSON.parse(before.stdout) as { stage: string; state: string; reasons: string[] }[];
+  t.deepEqual(rows.map((r) => [r.stage, r.state]), [['fetch@w1', 'will-run'], ['fetch@w2', 'will-run'], ['fetch@w3', 'will-run'], ['merge', 'waits']]);
+  t.deepEqual(rows[0]!.reasons, ['never ran (no entry in pipe.lock)']);
+  t.is((await pipe(dir, 'run')).code, 0);
+  const after = await pipe(dir, 'status');
+  t.is(after.code, 0);
+  t.is(after.stdout, 'Everything is up to date (4 stages).');
+});
+
+test('log prints the last attempt of a stage', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': 'stages:\n  s:\n    cmd: echo hello from s; echo > o\n    outs: [o]\n' });
+  await pipe(dir, 'run');
+  const r = await pipe(dir, 'log', 's');
+  t.is(r.code, 0);
+  t.is(r.stdout, 'hello from s');
+});
