@@ -89,7 +89,7 @@ function questionsOf(spec: WaveSpec): { q: AtpQuestion; form?: number }[] {
 }
 
 /** Base refusal rate of a question before the person's and the question's shifts. */
-const baseRefusal = 0.012;
+const baseRefusal = 0.02;
 
 export function atpWave(spec: WaveSpec, panel: readonly PanelMember[], model: ResponseModel, rng: Rng): Dataset {
   const n = spec.n;

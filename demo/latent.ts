@@ -105,7 +105,7 @@ export class CalibratedItem {
 /** Calibrates items against one fixed reference population, so an item recurring in several waves (or a
  * profile variable shared by every file) keeps the same cut points everywhere. */
 export class ResponseModel {
-  private readonly scoresCache = new Map<string, number[]>();
+  private readonly cache = new WeakMap<OrderedItem, CalibratedItem>();
 
   constructor(
     private readonly reference: readonly Latent[],
@@ -113,12 +113,12 @@ export class ResponseModel {
   ) {}
 
   calibrated(item: OrderedItem): CalibratedItem {
-    const key = JSON.stringify(item.load);
-    let scores = this.scoresCache.get(key);
-    if (!scores) {
-      scores = this.reference.map((l) => score(l, item.load));
-      this.scoresCache.set(key, scores);
+    let c = this.cache.get(item);
+    if (!c) {
+      const scores = this.reference.map((l) => score(l, item.load));
+      c = new CalibratedItem(item, calibrate(item, scores, this.weights));
+      this.cache.set(item, c);
     }
-    return new CalibratedItem(item, calibrate(item, scores, this.weights));
+    return c;
   }
 }

@@ -73,6 +73,9 @@ export function psppSyntax(ds: Dataset, dataFile: string, outFile: string): stri
     }
     if (v.missing) lines.push(`MISSING VALUES ${v.name} (${v.missing}).`);
   }
+  // Categorical variables are nominal, as in Pew's and NORC's files; the rest keep PSPP's default, scale.
+  const nominal = ds.variables.filter((v) => v.valueLabels?.length).map((v) => v.name);
+  if (nominal.length) lines.push(`VARIABLE LEVEL ${nominal.join(' ')} (NOMINAL).`);
   lines.push(`FILE LABEL ${quote(ds.label)}.`);
   lines.push(`SAVE OUTFILE=${quote(outFile)} /COMPRESSED.`);
   return lines.join('\n') + '\n';
