@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { download, type DownloadOptions, type TransferProgress } from '../../net/download.js';
-import { testBytes, withServer, type FileServerOptions } from './server.js';
+import { fileServer, testBytes, withServer, type FileServerOptions } from './server.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -60,6 +60,26 @@ test('resumes a dropped connection with Range and If-Range (ETag)', async (t) =>
     t.is(s.log[1].status, 206);
     t.deepEqual(o.sleeps, [7.5]); // step 10 ms, half of it jittered with random = 0.5
   });
+});
+
+test('a connection reset mid-body is retried', async (t) => {
+  await withServer({ body, etag: '"v1"', plan: [{ reset: 100_000 }] }, async (s) => {
+    const target = path.join(tmpdir(), 'f.sav');
+    await download(s.url, target, fast());
+    t.deepEqual(fs.readFileSync(target), body);
+    t.is(s.log.length, 2);
+  });
+});
+
+test('a refused connection is retried, then reported', async (t) => {
+  const s = await fileServer({ body });
+  await s.close(); // nothing listens on the port any more
+  const dir = tmpdir();
+  const o = fast();
+  const err = await t.throwsAsync(download(s.url, path.join(dir, 'f.sav'), o));
+  t.regex(err!.message, new RegExp(`^ATP_W92: ${s.url}: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ \\(gave up after 4 attempts\\)$`));
+  t.is(o.sleeps.length, 3);
+  t.deepEqual(fs.readdirSync(dir), []);
 });
 
 test('resumes with Last-Modified when the server sends no ETag', async (t) => {

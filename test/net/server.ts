@@ -9,6 +9,8 @@ export type Behaviour =
   | 'ok'
   /** Send this many body bytes, then drop the connection. */
   | { drop: number }
+  /** Send this many body bytes, then reset the connection (TCP RST). */
+  | { reset: number }
   /** Send this many body bytes, then close the connection cleanly although Content-Length promised more. */
   | { short: number }
   /** Send this many body bytes (or none, before the headers when `beforeHeaders`), then go silent. */
@@ -101,6 +103,8 @@ export async function fileServer(options: FileServerOptions): Promise<TestServer
     }
     if (typeof behaviour === 'object' && 'drop' in behaviour) {
       res.write(part.subarray(0, behaviour.drop), () => res.socket?.destroy());
+    } else if (typeof behaviour === 'object' && 'reset' in behaviour) {
+      res.write(part.subarray(0, behaviour.reset), () => res.socket?.resetAndDestroy());
     } else if (typeof behaviour === 'object' && 'short' in behaviour) {
       res.write(part.subarray(0, behaviour.short), () => res.socket?.end());
     } else if (typeof behaviour === 'object' && 'stall' in behaviour) {
