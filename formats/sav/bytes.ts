@@ -10,8 +10,8 @@ import { SavError } from './errors.js';
 export const CHUNK_SIZE = 1 << 20;
 
 export class ByteReader {
-  private buf: Buffer = Buffer.alloc(CHUNK_SIZE);
-  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private buf: Buffer;
+  private view: DataView;
   /** Read position and end of valid data in `buf`. */
   private pos = 0;
   private end = 0;
@@ -23,7 +23,10 @@ export class ByteReader {
     private readonly fh: FileHandle,
     readonly file: string,
     readonly size: number,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, size));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
 
   get offset(): number {
     return this.base + this.pos;
@@ -43,7 +46,7 @@ export class ByteReader {
     if (n > this.remaining) this.fail(`file ends inside ${what} (needs ${n} bytes, ${this.remaining} left)`);
     const kept = this.end - this.pos;
     if (n > this.buf.length) {
-      const bigger = Buffer.alloc(Math.max(n, CHUNK_SIZE));
+      const bigger = Buffer.allocUnsafe(Math.max(n, Math.min(CHUNK_SIZE, this.remaining)));
       this.buf.copy(bigger, 0, this.pos, this.end);
       this.buf = bigger;
       this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
@@ -131,7 +134,7 @@ export class ByteReader {
       yield { bytes: this.buf.subarray(this.pos, this.end), offset: this.offset };
     }
     let next = this.base + this.end;
-    const buf = Buffer.alloc(CHUNK_SIZE);
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, this.size - next));
     while (next < this.size) {
       const { bytesRead } = await this.fh.read(buf, 0, Math.min(CHUNK_SIZE, this.size - next), next);
       if (bytesRead === 0) break;

@@ -219,7 +219,7 @@ export class CaseDecoder {
         const slot = this.slot;
         const kd = kind[slot];
         if (code === 253) {
-          if (q + 8 > len) this.fail(base + len, `file ends inside compressed data: ${this.partialDetail()}`);
+          if (q + 8 > len) this.partialCase(base + len);
           if (kd === NUM) {
             const v = view.getFloat64(q, littleEndian);
             this.numCols[target[slot]][this.row] = v === sysmis ? NaN : v;
@@ -248,19 +248,15 @@ export class CaseDecoder {
     this.keep(data, this.done ? len : Math.min(p, len), base);
   }
 
-  private partialDetail(): string {
-    return `case ${this.cases + 1} is partial (${this.slot} of ${this.nElements} values)`;
-  }
-
   private partialCase(pos: number): never {
-    this.fail(pos, `file ends in a partial case: ${this.partialDetail()}`);
+    this.fail(pos, `file ends in a partial case (case ${this.cases + 1} has ${this.slot} of ${this.nElements} values)`);
   }
 
   /** Called at the end of the data stream: checks for a partial or missing case and flushes the last batch. */
   finish(compressed: boolean): void {
     if (!this.done && this.carry.length > 0) {
       if (compressed) this.pushBytecode(Buffer.alloc(0), true);
-      else this.fail(this.carryPos, `file ends inside a value: ${this.partialDetail()}`);
+      else this.partialCase(this.carryPos + this.carry.length);
     }
     const endPos = this.carryPos + this.carry.length;
     if (!this.done && this.slot !== 0) this.partialCase(endPos);

@@ -48,7 +48,8 @@ export class SavReader {
     const dict = this.dictionary;
     const selected = this.select(options.variables);
     const elements = dict.variables.filter((v) => selected.has(v.index)).reduce((n, v) => n + Math.ceil(Math.max(8, v.width) / 8), 0);
-    const batchSize = options.batchSize ?? Math.max(64, Math.min(65536, Math.floor(2 ** 20 / Math.max(1, elements))));
+    const batchSize =
+      options.batchSize ?? Math.max(1, Math.min(dict.caseCount ?? Infinity, Math.max(64, Math.min(65536, Math.floor(2 ** 20 / Math.max(1, elements))))));
     if (dict.compression === 'zlib') {
       const index = await readZIndex(this.r, dict.bias);
       const dec = new CaseDecoder(dict, selected, batchSize, (pos) => locateInBlocks(index, pos), index.headerOffset);

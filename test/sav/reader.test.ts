@@ -5,6 +5,7 @@ import test from 'ava';
 import { openSav } from '../../formats/sav/reader.js';
 import { isMissingNumber, isMissingString } from '../../formats/sav/missing.js';
 import type { SavMeta } from '../../formats/sav/meta.js';
+import { validate } from '../../lib/schema.js';
 import { fixture, parseCsv, sav2csv } from './helpers.js';
 
 const VARIANTS = ['atp.sav', 'atp-uncompressed.sav', 'atp.zsav', 'atp-blocks.zsav', 'atp-be.sav', 'atp-uncompressed-be.sav'];
@@ -101,7 +102,7 @@ for (const name of VARIANTS) {
   test(`${name}: dictionary matches PSPP's DISPLAY DICTIONARY`, async (t) => {
     const { code, stdout } = await sav2csv(fixture(name), '--meta');
     t.is(code, 0);
-    const meta = JSON.parse(stdout) as SavMeta;
+    const meta = validate<SavMeta>('sav-meta', JSON.parse(stdout), name);
     const vars = psppTable('Variables');
     t.deepEqual(
       meta.variables.map((v) => [v.name, v.label ?? '', v.measure, v.printFormat, v.writeFormat, psppMissing(v)]),
