@@ -4,7 +4,7 @@
  * race, region or religion (the extract has none). demo/README.md documents every mapping.
  */
 import { atpProfileLabels, variableLabels } from './atp-profile.js';
-import type { Dataset, Variable } from './sav.js';
+import type { Dataset, ValueLabels, Variable } from './sav.js';
 
 export const anesColumns = ['popul', 'TVnews', 'selfLR', 'ClinLR', 'DoleLR', 'PID', 'age', 'educ', 'income', 'vote'] as const;
 export type AnesColumn = (typeof anesColumns)[number];
@@ -69,7 +69,7 @@ export const ageCategory = (age: number): number => (age < 30 ? 1 : age < 50 ? 2
 
 export function anesWave(rows: readonly AnesRow[]): Dataset {
   const col = (f: (r: AnesRow) => number) => rows.map(f);
-  const question = (name: string, text: string, valueLabels: Variable['valueLabels'], values: number[]): Variable => ({
+  const question = (name: string, text: string, valueLabels: ValueLabels, values: number[]): Variable => ({
     name: `${name}_W996`, label: `${name}. ${text}`, format: 'F2.0', valueLabels, values,
   });
   const profile = (name: keyof typeof anesProfileMaps | 'F_AGECAT', values: number[]): Variable => ({

@@ -1,8 +1,7 @@
 /** Pew ATP profile variables (`F_*`) of a synthetic person, with Pew's codes and label texts
  * (docs/survey-layouts.md). */
 import type { Person, Religion } from './population.js';
-
-export type Labels = readonly (readonly [number, string])[];
+import type { ValueLabels } from './sav.js';
 
 const refused = [99, 'Refused'] as const;
 
@@ -31,7 +30,7 @@ export const atpProfileLabels = {
     [6, 'Never been married'], refused],
   F_ATTEND: [[1, 'More than once a week'], [2, 'Once a week'], [3, 'Once or twice a month'], [4, 'A few times a year'],
     [5, 'Seldom'], [6, 'Never'], refused],
-} as const satisfies Record<string, Labels>;
+} as const satisfies Record<string, ValueLabels>;
 
 export type AtpProfileVariable = keyof typeof atpProfileLabels;
 

@@ -6,7 +6,7 @@
  */
 import { atpQuestionBank, type AtpQuestion } from './atp-questions.js';
 import { atpProfileCode, atpProfileLabels, variableLabels, type AtpProfileVariable } from './atp-profile.js';
-import type { ResponseModel } from './latent.js';
+import { logistic, logit, type ResponseModel } from './latent.js';
 import { drawPeople, type Person } from './population.js';
 import type { Rng } from './random.js';
 import type { Dataset, Variable } from './sav.js';
@@ -60,8 +60,6 @@ export function drawPanel(rng: Rng, size: number, model: ResponseModel): PanelMe
   return people.map((person, i) => ({ qkey: 100001 + i, person, loyalty: loyalty.normal(0, 0.6) }));
 }
 
-const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
-const logit = (p: number): number => Math.log(p / (1 - p));
 
 /** Probability that a member answers a wave: graduates and older members answer more often. */
 export function responseProbability(m: PanelMember): number {

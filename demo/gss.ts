@@ -4,20 +4,19 @@
  * user-missing, split ballots coded inapplicable).
  */
 import { gssQuestions, type GssQuestion } from './gss-questions.js';
-import type { ResponseModel } from './latent.js';
+import { logistic, logit, type ResponseModel } from './latent.js';
 import { drawPeople, type Person, type Religion } from './population.js';
 import type { Rng } from './random.js';
-import type { Dataset, Variable } from './sav.js';
+import type { Dataset, ValueLabels, Variable } from './sav.js';
 import { surveyWeights } from './weights.js';
 
-type Labels = readonly (readonly [number, string])[];
 
 /** GSS missing-data codes, declared user-missing in every variable that can take them. */
 export const gssMissing = { inapplicable: -100, noAnswer: -99, dontKnow: -98, skipped: -97 } as const;
-const missingLabels: Labels = [[-100, 'inapplicable'], [-99, 'no answer'], [-98, 'do not know/cannot choose'], [-97, 'skipped on web']];
+const missingLabels: ValueLabels = [[-100, 'inapplicable'], [-99, 'no answer'], [-98, 'do not know/cannot choose'], [-97, 'skipped on web']];
 const missingRange = '-100 THRU -97';
 
-const numbered = (labels: string[], first = 1): Labels => labels.map((l, i) => [first + i, l] as const);
+const numbered = (labels: string[], first = 1): ValueLabels => labels.map((l, i) => [first + i, l] as const);
 
 const ordinalYears = ['1st grade', '2nd grade', '3rd grade', '4th grade', '5th grade', '6th grade', '7th grade', '8th grade',
   '9th grade', '10th grade', '11th grade', '12th grade', '1 year of college', '2 years of college', '3 years of college',
@@ -42,7 +41,7 @@ export const gssProfileLabels = {
   relig: numbered(['protestant', 'catholic', 'jewish', 'none', 'other', 'buddhism', 'hinduism', 'other eastern religions',
     'muslim/islam', 'orthodox-christian', 'christian', 'native american', 'inter-nondenominational']),
   age: [[89, '89 or older']],
-} satisfies Record<string, Labels>;
+} satisfies Record<string, ValueLabels>;
 
 /** raceacs1 … raceacs16: the race categories a respondent may mark (several at once). */
 export const raceacsNames = ['White', 'Black or African American', 'American Indian or Alaska Native', 'Asian Indian',
@@ -59,15 +58,13 @@ const income16Bounds = [1000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12500, 
   30000, 35000, 40000, 50000, 60000, 75000, 90000, 110000, 130000, 150000, 170000];
 export const income16Code = (income: number): number => 1 + income16Bounds.filter((b) => income >= b).length;
 
-const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
-const logit = (p: number): number => Math.log(p / (1 - p));
 
 function profileVariables(persons: readonly Person[], rng: Rng): Variable[] {
   const r = (p: Person, item: Parameters<Person['refuses']['has']>[0]): boolean => p.refuses.has(item);
   const coin = rng.fork('profile-missing');
   const missingCode = () => (coin.bernoulli(0.5) ? gssMissing.dontKnow : gssMissing.noAnswer);
   // Variables that can hold the negative missing codes need four columns to print them.
-  const v = (name: string, label: string, valueLabels: Labels, values: (number | null)[], missing = true): Variable => ({
+  const v = (name: string, label: string, valueLabels: ValueLabels, values: (number | null)[], missing = true): Variable => ({
     name, label: `${name}. ${label}`, format: missing ? 'F4.0' : 'F1.0',
     valueLabels: missing ? [...missingLabels, ...valueLabels] : valueLabels,
     missing: missing ? missingRange : undefined, values,
@@ -114,7 +111,7 @@ export function gssSurvey(size: number, model: ResponseModel, rng: Rng): Dataset
   for (const q of gssQuestions) {
     const item = model.calibrated(q);
     const draw = rng.fork(`gss/${q.name}`);
-    const labels: Labels = [...missingLabels, ...q.options.map((o, i) => [q.codes[i], o] as const), ...(q.refusal ? [[q.refusal.code, q.refusal.label] as const] : [])];
+    const labels: ValueLabels = [...missingLabels, ...q.options.map((o, i) => [q.codes[i], o] as const), ...(q.refusal ? [[q.refusal.code, q.refusal.label] as const] : [])];
     vars.push({
       name: q.name, label: `${q.name}. ${q.text}`, format: 'F4.0', valueLabels: labels, missing: missingRange,
       values: persons.map((p, i) => answer(q, p, ballots[i], works[i], item, draw)),

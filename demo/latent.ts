@@ -29,7 +29,8 @@ export function score(latent: Latent, load: Loadings): number {
   return s;
 }
 
-const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
+export const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
+export const logit = (p: number): number => Math.log(p / (1 - p));
 
 /** Option indices (code order) listed from the lowest latent rank to the highest. */
 function rankOrder(item: OrderedItem): number[] {

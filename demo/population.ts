@@ -4,7 +4,7 @@
  * religious groups are oversampled in the sampling frame and weighted back by `designWeight`, the way Pew
  * oversamples small groups, so that every SubPOP subpopulation has enough respondents.
  */
-import { ResponseModel, type Latent, type OrderedItem } from './latent.js';
+import { logistic, logit, ResponseModel, type Latent, type OrderedItem } from './latent.js';
 import type { Rng } from './random.js';
 
 export const religions = ['protestant', 'catholic', 'mormon', 'orthodox', 'jewish', 'muslim', 'buddhist', 'hindu',
@@ -180,8 +180,6 @@ export interface Person {
 
 export type Frame = 'population' | 'oversample';
 
-const logit = (p: number): number => Math.log(p / (1 - p));
-const logistic = (x: number): number => 1 / (1 + Math.exp(-x));
 const isSouth = (division: number): boolean => division >= 5 && division <= 7;
 
 type Demographics = Omit<Person, 'partyId' | 'ideology' | 'attendance'>;

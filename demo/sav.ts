@@ -9,14 +9,16 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { withAtomicFile } from '../lib/atomic.js';
 
+/** Value labels in code order: [code, label]. */
+export type ValueLabels = readonly (readonly [number, string])[];
+
 export interface Variable {
   readonly name: string;
   /** Variable label; SPSS keeps at most 255 bytes. */
   readonly label?: string;
   /** Print/write format, e.g. `F2.0`, `F10.6`, `DATETIME20`. */
   readonly format: string;
-  /** Value labels in code order. */
-  readonly valueLabels?: readonly (readonly [number, string])[];
+  readonly valueLabels?: ValueLabels;
   /** Declared user-missing values in PSPP syntax, e.g. `-100 THRU -97`. */
   readonly missing?: string;
   /** One value per case; null is system-missing. */
@@ -31,13 +33,6 @@ export interface Dataset {
 
 export function caseCount(ds: Dataset): number {
   return ds.variables[0]?.values.length ?? 0;
-}
-
-/** A value of a dataset by variable name, for callers that build one variable from another. */
-export function column(ds: Dataset, name: string): readonly (number | null)[] {
-  const v = ds.variables.find((x) => x.name === name);
-  if (!v) throw new Error(`${ds.label}: no variable ${name}`);
-  return v.values;
 }
 
 function check(ds: Dataset): void {
