@@ -39,7 +39,7 @@ function options(root: string, out: string, wave: string, entry: WaveEntry, extr
     inbox: 'data/inbox',
     env: {},
     onProgress: (p) => void progress.push(p),
-    download: { retry: { attempts: 2, baseMs: 1, maxMs: 1 }, stallMs: 2000, sleep: async () => {} },
+    download: { retry: { attempts: 2, baseMs: 1, maxMs: 1 }, stallMs: 10_000, sleep: async () => {} },
     progress,
     ...extra,
   };
