@@ -116,16 +116,24 @@ export class LlamaModel {
     return tf.tidy(() => tf.gather(this.headT, tf.tensor1d(ids as number[], 'int32'), 1) as tf.Tensor2D);
   }
 
-  /** Final-norm hidden states at each row's readout position: [rows, hidden]. Call inside tf.tidy. */
+  /**
+   * Final-norm hidden states at each row's readout position: [rows, hidden]. Call inside tf.tidy.
+   *
+   * Every layer but the last runs on all positions. The last layer needs keys and values everywhere but
+   * queries, attention output, MLP and final norm only at the readout positions, so it runs those on
+   * `rows` vectors instead of `rows × length`.
+   */
   readoutHidden(batch: Batch, opts: ForwardOptions = {}): tf.Tensor2D {
     const c = this.config;
-    const { rows, length: T } = batch;
+    const { rows, length: T, positions } = batch;
     const N = rows * T;
-    let x = tf.gather(this.embed, tf.tensor1d(batch.ids, 'int32')) as tf.Tensor2D; // [N, H]
-    const { cos, sin } = this.rope(T);
-    const mask = this.causalMask(T);
-    const nRep = c.nHeads / c.nKvHeads;
     const d = c.headDim;
+    const nRep = c.nHeads / c.nKvHeads;
+    positions.forEach((p) => {
+      if (!(Number.isInteger(p) && p >= 0 && p < T)) throw new Error(`readout position ${p} outside a sequence of length ${T}`);
+    });
+    let x = tf.gather(this.embed, tf.tensor1d(batch.ids, 'int32')) as tf.Tensor2D; // [N, H]
+    const full = this.rope(T);
     let seed = opts.dropout?.seed ?? 0;
     const linear = (layer: number, mod: string, input: tf.Tensor2D): tf.Tensor2D => {
       let y: tf.Tensor2D = tf.matMul(input, this.layers[layer].linear[mod]);
@@ -140,42 +148,55 @@ export class LlamaModel {
       }
       return y;
     };
-    // [N, heads*d] → [rows, heads, T, d], with rotary embedding applied.
-    const heads = (t: tf.Tensor2D, n: number, rotate: boolean): tf.Tensor4D => {
-      let h = tf.transpose(tf.reshape(t, [rows, T, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
-      if (rotate) {
+    // [rows·len, n·d] → [rows, n, len, d], with the rotary embedding (cos/sin broadcast over [len, d]).
+    const heads = (t: tf.Tensor2D, n: number, len: number, rope?: { cos: tf.Tensor; sin: tf.Tensor }): tf.Tensor4D => {
+      let h = tf.transpose(tf.reshape(t, [rows, len, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+      if (rope) {
         const [x1, x2] = tf.split(h, 2, 3);
-        const rotated = tf.concat([tf.neg(x2), x1], 3);
-        h = tf.add(tf.mul(h, cos), tf.mul(rotated, sin));
+        h = tf.add(tf.mul(h, rope.cos), tf.mul(tf.concat([tf.neg(x2), x1], 3), rope.sin));
       }
       return h;
     };
-    for (let l = 0; l < c.nLayers; l++) {
-      const layer = this.layers[l];
-      const y = rmsNorm(x, layer.ln1, c.rmsNormEps);
-      const q = heads(tf.mul(linear(l, 'q_proj', y), 1 / Math.sqrt(d)), c.nHeads, true);
-      const k = heads(linear(l, 'k_proj', y), c.nKvHeads, true);
-      const v = heads(linear(l, 'v_proj', y), c.nKvHeads, false);
-      // Grouped-query attention without copying K/V: the nRep query heads that share a KV head are
-      // stacked along the time axis, [rows, kvHeads, nRep*T, d].
-      const qg = tf.reshape(q, [rows, c.nKvHeads, nRep * T, d]);
-      const kT = tf.transpose(k, [0, 1, 3, 2]);
-      const scores = tf.add(tf.matMul(qg, kT), mask);
-      const att = tf.matMul(tf.softmax(scores), v); // [rows, kv, nRep*T, d]
-      const o = tf.reshape(tf.transpose(tf.reshape(att, [rows, c.nHeads, T, d]), [0, 2, 1, 3]), [N, c.nHeads * d]) as tf.Tensor2D;
-      x = tf.add(x, linear(l, 'o_proj', o)) as tf.Tensor2D;
-      const z = rmsNorm(x, layer.ln2, c.rmsNormEps);
+    // Grouped-query attention without copying K/V: the nRep query heads sharing a KV head are stacked
+    // along the query axis, [rows, kvHeads, nRep·len, d]. Returns [rows·len, heads·d].
+    const attend = (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, len: number, mask: tf.Tensor): tf.Tensor2D => {
+      const qg = tf.reshape(q, [rows, c.nKvHeads, nRep * len, d]);
+      const scores = tf.add(tf.matMul(qg, tf.transpose(k, [0, 1, 3, 2])), mask);
+      const att = tf.matMul(tf.softmax(scores), v);
+      return tf.reshape(tf.transpose(tf.reshape(att, [rows, c.nHeads, len, d]), [0, 2, 1, 3]), [rows * len, c.nHeads * d]) as tf.Tensor2D;
+    };
+    const mlp = (l: number, h: tf.Tensor2D): tf.Tensor2D => {
+      const z = rmsNorm(h, this.layers[l].ln2, c.rmsNormEps);
       const gate = linear(l, 'gate_proj', z);
-      x = tf.add(x, linear(l, 'down_proj', tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(l, 'up_proj', z)))) as tf.Tensor2D;
+      return tf.add(h, linear(l, 'down_proj', tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(l, 'up_proj', z)))) as tf.Tensor2D;
+    };
+    const scale = 1 / Math.sqrt(d);
+    for (let l = 0; l < c.nLayers - 1; l++) {
+      const y = rmsNorm(x, this.layers[l].ln1, c.rmsNormEps);
+      const q = heads(tf.mul(linear(l, 'q_proj', y), scale), c.nHeads, T, full);
+      const k = heads(linear(l, 'k_proj', y), c.nKvHeads, T, full);
+      const v = heads(linear(l, 'v_proj', y), c.nKvHeads, T);
+      x = mlp(l, tf.add(x, linear(l, 'o_proj', attend(q, k, v, T, this.causalMask(T)))) as tf.Tensor2D);
     }
-    // Select each row's readout position with a constant one-hot product (differentiable on every backend).
+    // The last layer. Selection is a constant one-hot product (differentiable on every backend).
+    const l = c.nLayers - 1;
     const select = new Float32Array(rows * N);
-    batch.positions.forEach((p, r) => {
-      if (!(p >= 0 && p < T)) throw new Error(`readout position ${p} outside a sequence of length ${T}`);
-      select[r * N + r * T + p] = 1;
+    positions.forEach((p, r) => (select[r * N + r * T + p] = 1));
+    const pick = tf.tensor2d(select, [rows, N]);
+    const y = rmsNorm(x, this.layers[l].ln1, c.rmsNormEps);
+    const k = heads(linear(l, 'k_proj', y), c.nKvHeads, T, full);
+    const v = heads(linear(l, 'v_proj', y), c.nKvHeads, T);
+    const at = ropeTable(positions, d, c.ropeTheta);
+    const q = heads(tf.mul(linear(l, 'q_proj', tf.matMul(pick, y)), scale), c.nHeads, 1, {
+      cos: tf.tensor4d(at.cos, [rows, 1, 1, d]),
+      sin: tf.tensor4d(at.sin, [rows, 1, 1, d]),
     });
-    const picked = tf.matMul(tf.tensor2d(select, [rows, N]), x);
-    return rmsNorm(picked, this.norm, c.rmsNormEps);
+    // Row r's query sits at position p_r and sees keys 0..p_r.
+    const mask = new Float32Array(rows * T);
+    positions.forEach((p, r) => mask.fill(-1e9, r * T + p + 1, (r + 1) * T));
+    const o = attend(q, k, v, 1, tf.tensor4d(mask, [rows, 1, 1, T]));
+    const h = mlp(l, tf.add(tf.matMul(pick, x), linear(l, 'o_proj', o)) as tf.Tensor2D);
+    return rmsNorm(h, this.norm, c.rmsNormEps);
   }
 
   /** Vocabulary logits at the last position of one token sequence. */
@@ -194,17 +215,8 @@ export class LlamaModel {
     let r = this.ropeCache.get(T);
     if (!r) {
       const d = this.config.headDim;
-      const cos = new Float32Array(T * d);
-      const sin = new Float32Array(T * d);
-      for (let t = 0; t < T; t++) {
-        for (let i = 0; i < d / 2; i++) {
-          // Computed in double precision, as the reference implementations do before casting.
-          const angle = t / this.config.ropeTheta ** ((2 * i) / d);
-          cos[t * d + i] = cos[t * d + i + d / 2] = Math.cos(angle);
-          sin[t * d + i] = sin[t * d + i + d / 2] = Math.sin(angle);
-        }
-      }
-      r = { cos: tf.keep(tf.tensor2d(cos, [T, d])), sin: tf.keep(tf.tensor2d(sin, [T, d])) };
+      const t = ropeTable(Array.from({ length: T }, (_, i) => i), d, this.config.ropeTheta);
+      r = { cos: tf.keep(tf.tensor2d(t.cos, [T, d])), sin: tf.keep(tf.tensor2d(t.sin, [T, d])) };
       this.ropeCache.set(T, r);
     }
     return r;
@@ -222,6 +234,21 @@ export class LlamaModel {
     }
     return m;
   }
+}
+
+/** Rotary cos/sin rows for the given positions, [positions, d], in the "rotate half" layout. */
+function ropeTable(positions: readonly number[], d: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+  const cos = new Float32Array(positions.length * d);
+  const sin = new Float32Array(positions.length * d);
+  positions.forEach((t, row) => {
+    for (let i = 0; i < d / 2; i++) {
+      // Computed in double precision, as the reference implementations do before casting.
+      const angle = t / theta ** ((2 * i) / d);
+      cos[row * d + i] = cos[row * d + i + d / 2] = Math.cos(angle);
+      sin[row * d + i] = sin[row * d + i + d / 2] = Math.sin(angle);
+    }
+  });
+  return { cos, sin };
 }
 
 function rmsNorm(x: tf.Tensor, w: tf.Tensor1D, eps: number): tf.Tensor2D {

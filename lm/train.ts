@@ -88,7 +88,7 @@ export interface TrainMetrics {
   seconds: number;
 }
 
-interface Example {
+export interface Example {
   ids: number[];
   target: Float32Array;
 }
@@ -105,7 +105,7 @@ export function targetDistribution(row: TrainRow, where: string): Float32Array {
   return t;
 }
 
-function prepare(rows: TrainRow[], styles: readonly SteeringStyle[], tok: TextTokenizer, bos: number | null, source: string): { examples: Example[]; skipped: number } {
+export function prepare(rows: TrainRow[], styles: readonly SteeringStyle[], tok: TextTokenizer, bos: number | null, source: string): { examples: Example[]; skipped: number } {
   const examples: Example[] = [];
   let skipped = 0;
   rows.forEach((row, i) => {
@@ -142,11 +142,15 @@ function makeShard(examples: Example[]): Shard {
   return { ids, rows, length, positions: examples.map((e) => e.ids.length - 1), target, targetLog, tokens };
 }
 
-/** Splits a batch into `n` contiguous shards (some empty ones dropped). */
-function shardsOf(batch: Example[], n: number): Shard[] {
-  const size = Math.ceil(batch.length / n);
+/**
+ * Splits a batch into `n` shards of consecutive lengths (a stable sort by token count first, so each shard
+ * pads as little as possible); empty shards are dropped.
+ */
+export function shardsOf(batch: Example[], n: number): Shard[] {
+  const sorted = [...batch].sort((a, b) => a.ids.length - b.ids.length);
+  const size = Math.ceil(sorted.length / n);
   const out: Shard[] = [];
-  for (let i = 0; i < batch.length; i += size) out.push(makeShard(batch.slice(i, i + size)));
+  for (let i = 0; i < sorted.length; i += size) out.push(makeShard(sorted.slice(i, i + size)));
   return out;
 }
 
