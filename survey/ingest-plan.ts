@@ -1,0 +1,122 @@
+/**
+ * Which variables of a wave file the ingest stage reads, by survey family (docs/data-model.md): the respondent
+ * id, the weight, the questions (with their text, options, codes and refusal code) and the profile variables.
+ */
+import fs from 'node:fs';
+import type { SavDictionary, SavVariable } from '../formats/sav/dictionary.js';
+import { isMissingNumber } from '../formats/sav/missing.js';
+import type { WaveEntry } from '../net/waves.js';
+
+export interface PlannedQuestion {
+  variable: SavVariable;
+  qkey: string;
+  /** The variable label after its first ".", whitespace-stripped; the whole label when it has no "."; null without a label. */
+  text: string | null;
+  options: string[];
+  codes: number[];
+  /** Code of the last option, or null for a question without value labels. */
+  refusalCode: number | null;
+}
+
+export interface IngestPlan {
+  respondent: SavVariable;
+  weight: SavVariable;
+  questions: PlannedQuestion[];
+  profile: SavVariable[];
+  /** Profile variables the manifest asks for that the file lacks. */
+  profileMissing: string[];
+}
+
+/** "SATIS. All in all, …" → "All in all, …". */
+export function questionText(label: string | null): string | null {
+  if (label === null) return null;
+  const dot = label.indexOf('.');
+  return (dot === -1 ? label : label.slice(dot + 1)).trim();
+}
+
+/**
+ * A question's answer options: its value labels in code order, without the codes it declares user-missing (no
+ * answer ever carries them, since ingest drops user-missing cells); the last one is the refusal.
+ */
+export function planQuestion(variable: SavVariable, qkey: string): PlannedQuestion {
+  const missing = isMissingNumber(variable);
+  const labels = variable.valueLabels.filter((l) => typeof l.value === 'number' && !missing(l.value));
+  return {
+    variable,
+    qkey,
+    text: questionText(variable.label),
+    options: labels.map((l) => l.label.trim()),
+    codes: labels.map((l) => l.value as number),
+    refusalCode: labels.length ? (labels[labels.length - 1].value as number) : null,
+  };
+}
+
+/** The wave number of an id or variable name: the integer after the last `_W` (`ATP_W92` → 92). */
+export function waveNumber(name: string): number | null {
+  const m = /_W(\d+)$/i.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+function required(dict: SavDictionary, wave: string, name: string, what: string): SavVariable {
+  const v = dict.variables.find((x) => x.name.toUpperCase() === name.toUpperCase());
+  if (!v) throw new Error(`${wave}: ${dict.file}: no ${what} variable ${name}`);
+  if (what === 'weight' && v.type !== 'numeric') throw new Error(`${wave}: ${dict.file}: weight variable ${v.name} is not numeric`);
+  return v;
+}
+
+export function planAtp(wave: string, dict: SavDictionary): IngestPlan {
+  const n = waveNumber(wave);
+  if (n === null) throw new Error(`${wave}: an ATP wave id must end in _W<number> (e.g. ATP_W92)`);
+  const respondent = required(dict, wave, 'QKEY', 'respondent id');
+  const weight = required(dict, wave, `WEIGHT_W${n}`, 'weight');
+  const questions = dict.variables
+    .filter((v) => v.type === 'numeric' && v.valueLabels.length > 0 && waveNumber(v.name) === n && !/^WEIGHT/i.test(v.name))
+    .map((v) => planQuestion(v, v.name));
+  const profile = dict.variables.filter((v) => v.type === 'numeric' && /^F_/i.test(v.name));
+  return { respondent, weight, questions, profile, profileMissing: [] };
+}
+
+/** Reads `PATH` or `PATH#KEY`: a JSON list of names, or an object whose keys are the names. */
+export function readQuestionsFile(spec: string, wave: string): string[] {
+  const hash = spec.indexOf('#');
+  const file = hash === -1 ? spec : spec.slice(0, hash);
+  const key = hash === -1 ? null : spec.slice(hash + 1);
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${wave}: questions_file ${file}: ${(err as Error).message}`);
+  }
+  if (key !== null) {
+    if (typeof data !== 'object' || data === null || !(key in data)) throw new Error(`${wave}: questions_file ${file}: no key "${key}"`);
+    data = (data as Record<string, unknown>)[key];
+  }
+  const names = Array.isArray(data) ? data : typeof data === 'object' && data !== null ? Object.keys(data) : null;
+  if (!names || names.length === 0 || names.some((x) => typeof x !== 'string')) {
+    throw new Error(`${wave}: questions_file ${spec}: expected a non-empty list of variable names (or an object keyed by them)`);
+  }
+  return names as string[];
+}
+
+export function planGss(wave: string, dict: SavDictionary, entry: WaveEntry): IngestPlan {
+  const names = (entry.questions as string[] | undefined) ?? (entry.questions_file ? readQuestionsFile(entry.questions_file as string, wave) : null);
+  if (!names) throw new Error(`${wave}: a GSS wave needs "questions" or "questions_file" in its manifest entry`);
+  const byName = new Map(dict.variables.map((v) => [v.name.toLowerCase(), v]));
+  const absent = names.filter((q) => !byName.has(q.toLowerCase()));
+  if (absent.length) throw new Error(`${wave}: ${dict.file}: no question variable(s) ${absent.join(', ')}`);
+  const questions = names.map((q) => {
+    const v = byName.get(q.toLowerCase())!;
+    if (v.type !== 'numeric') throw new Error(`${wave}: ${dict.file}: question ${v.name} is a string variable`);
+    return planQuestion(v, q);
+  });
+  const wanted = (entry.profile as string[] | undefined) ?? [];
+  const profile = wanted.map((p) => byName.get(p.toLowerCase())).filter((v): v is SavVariable => v !== undefined && v.type === 'numeric');
+  const profileMissing = wanted.filter((p) => !profile.some((v) => v.name.toLowerCase() === p.toLowerCase()));
+  return {
+    respondent: required(dict, wave, 'id', 'respondent id'),
+    weight: required(dict, wave, 'wtssnrps', 'weight'),
+    questions,
+    profile,
+    profileMissing,
+  };
+}
