@@ -30,6 +30,8 @@ export interface LoadedModel {
   /** Probabilities of options A.. for the first `nOptions` letters (see lm/readout.ts). */
   optionDistribution(prompt: string, nOptions: number): number[];
   optionReadout(prompt: string, nOptions: number): OptionReadout;
+  /** The same readout for many prompts, run in length-sorted batches; results in input order. */
+  optionReadouts(items: readonly { prompt: string; nOptions: number }[], batchSize?: number): OptionReadout[];
   dispose(): void;
 }
 
@@ -86,13 +88,24 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     const ids = needTokenizer().encode(prompt);
     return config.bosTokenId === null ? ids : [config.bosTokenId, ...ids];
   };
-  const optionReadout = (prompt: string, nOptions: number): OptionReadout => {
+  const groupsFor = (nOptions: number): number[][] => {
     let groups = groupsCache.get(nOptions);
     if (!groups) {
       groups = letterIdGroups(needTokenizer(), nOptions);
       groupsCache.set(nOptions, groups);
     }
-    return readOptions(model.lastLogits(promptIds(prompt)), groups);
+    return groups;
+  };
+  const optionReadout = (prompt: string, nOptions: number): OptionReadout => readOptions(model.lastLogits(promptIds(prompt)), groupsFor(nOptions));
+  const optionReadouts = (items: readonly { prompt: string; nOptions: number }[], batchSize = 16): OptionReadout[] => {
+    const encoded = items.map((it) => ({ ids: promptIds(it.prompt), groups: groupsFor(it.nOptions) }));
+    const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
+    const out: OptionReadout[] = new Array(items.length);
+    for (let i = 0; i < order.length; i += batchSize) {
+      const idx = order.slice(i, i + batchSize);
+      model.logitRows(idx.map((j) => encoded[j].ids)).forEach((logits, k) => (out[idx[k]] = readOptions(logits, encoded[idx[k]].groups)));
+    }
+    return out;
   };
   return {
     dir,
@@ -105,6 +118,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     promptIds,
     lastLogits: (ids) => model.lastLogits(ids),
     optionReadout,
+    optionReadouts,
     optionDistribution: (prompt, n) => optionReadout(prompt, n).distribution,
     dispose: () => model.dispose(),
   };

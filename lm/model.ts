@@ -201,14 +201,25 @@ export class LlamaModel {
 
   /** Vocabulary logits at the last position of one token sequence. */
   lastLogits(ids: readonly number[]): Float32Array {
-    if (ids.length === 0) throw new Error('lastLogits: empty token sequence');
-    const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= this.config.vocabSize);
-    if (bad !== undefined) throw new Error(`lastLogits: token id ${bad} outside the vocabulary (size ${this.config.vocabSize})`);
-    const batch: Batch = { ids: Int32Array.from(ids), rows: 1, length: ids.length, positions: [ids.length - 1] };
+    return this.logitRows([ids])[0];
+  }
+
+  /** Vocabulary logits at the last position of each sequence, run as one right-padded batch. */
+  logitRows(seqs: readonly (readonly number[])[]): Float32Array[] {
+    const V = this.config.vocabSize;
+    for (const ids of seqs) {
+      if (ids.length === 0) throw new Error('empty token sequence');
+      const bad = ids.find((i) => !Number.isInteger(i) || i < 0 || i >= V);
+      if (bad !== undefined) throw new Error(`token id ${bad} outside the vocabulary (size ${V})`);
+    }
+    const length = Math.max(...seqs.map((s) => s.length));
+    const ids = new Int32Array(seqs.length * length);
+    seqs.forEach((s, r) => ids.set(s, r * length));
+    const batch: Batch = { ids, rows: seqs.length, length, positions: seqs.map((s) => s.length - 1) };
     const logits = tf.tidy(() => tf.matMul(this.readoutHidden(batch), this.headT));
-    const out = logits.dataSync() as Float32Array;
+    const flat = logits.dataSync() as Float32Array;
     logits.dispose();
-    return Float32Array.from(out);
+    return seqs.map((_, r) => flat.slice(r * V, (r + 1) * V));
   }
 
   private rope(T: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {

@@ -8,6 +8,7 @@ import { runTrain } from '../../stages/train.js';
 import { checkModelWeights } from '../../lm/registry.js';
 import { loadModel } from '../../lm/load.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
+import { buildPrompt } from '../../survey/prompts.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-stage-'));
 
@@ -61,6 +62,15 @@ test('tiny-model writes a loadable model directory, byte-identical for the same 
   }
   const d = m.optionDistribution('Question: Yes?\nA. Yes\nB. No\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:', 2);
   t.is(d.length, 2);
+  // Batched readout (length-sorted, padded) equals one prompt at a time.
+  const items = syntheticRows(3, 1, 3).slice(0, 5).map((r, i) => ({ prompt: buildPrompt(r, r, i % 2 ? 'QA' : 'BIO'), nOptions: r.options.length - 1 }));
+  const batched = m.optionReadouts(items, 3);
+  items.forEach((it, i) => {
+    const single = m.optionReadout(it.prompt, it.nOptions);
+    t.is(batched[i].distribution.length, it.nOptions);
+    batched[i].distribution.forEach((p, j) => t.true(Math.abs(p - single.distribution[j]) < 1e-5));
+    t.true(Math.abs(batched[i].mass - single.mass) < 1e-5);
+  });
   m.dispose();
 });
 
