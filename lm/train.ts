@@ -27,7 +27,7 @@ import { GradEngine, loraParamShapes, type LoraLayout, type Shard } from './grad
 import { localPool, workerPool, type GradPool } from './grad-pool.js';
 import { checkCapacity } from './load.js';
 import { LlamaModel } from './model.js';
-import { writeAdapter, type LoraSpec } from './peft.js';
+import { writeAdapter, type LoraSpec, type LoraWeights } from './peft.js';
 import { Rng } from './random.js';
 import { letterIdGroups } from './readout.js';
 import { WeightStore } from './safetensors.js';
@@ -216,6 +216,16 @@ function initParams(shapes: [number, number][], rng: Rng): Float32Array[] {
   });
 }
 
+/** Training parameters (aT [in, r], bT [r, out]) in PEFT's layout (A [r, in], B [out, r]). */
+export function peftWeights(layout: LoraLayout, shapes: [number, number][], params: readonly Float32Array[]): LoraWeights[] {
+  return layout.keys.map((key, i) => {
+    const [layer, module] = key.split('.');
+    const [inF, r] = shapes[2 * i];
+    const [, outF] = shapes[2 * i + 1];
+    return { layer: Number(layer), module, a: transpose(params[2 * i], inF, r), b: transpose(params[2 * i + 1], r, outF) };
+  });
+}
+
 function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
@@ -332,15 +342,8 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
       if (score < best.loss) best = { loss: score, epoch, params: params.map((p) => Float32Array.from(p)) };
     }
 
-    const r = o.lora.r;
-    const weights = layout.keys.map((key, i) => {
-      const [layer, module] = key.split('.');
-      const [inF] = shapes[2 * i];
-      const [, outF] = shapes[2 * i + 1];
-      return { layer: Number(layer), module, a: transpose(best.params[2 * i], inF, r), b: transpose(best.params[2 * i + 1], r, outF) };
-    });
     fs.mkdirSync(o.outDir, { recursive: true });
-    writeAdapter(o.outDir, { spec: o.lora, scale: layout.scale, weights }, o.modelName);
+    writeAdapter(o.outDir, { spec: o.lora, scale: layout.scale, weights: peftWeights(layout, shapes, best.params) }, o.modelName);
     for (const line of lossLines) validate('adapter-losses', JSON.parse(line), path.join(o.outDir, 'losses.jsonl'));
     writeFileAtomic(path.join(o.outDir, 'losses.jsonl'), lossLines.join('\n') + '\n');
     const metrics: TrainMetrics = {

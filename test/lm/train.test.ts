@@ -5,13 +5,13 @@ import path from 'node:path';
 import { useBackend } from '../../lm/backend.js';
 import { readConfig } from '../../lm/config.js';
 import { GradEngine, loraParamShapes, type Shard } from '../../lm/grad-engine.js';
-import { loadModel } from '../../lm/load.js';
+import { loadModel, mergeAdapter } from '../../lm/load.js';
 import { LlamaModel } from '../../lm/model.js';
 import { readAdapter } from '../../lm/peft.js';
 import { Rng } from '../../lm/random.js';
 import { SafetensorsFile, WeightStore } from '../../lm/safetensors.js';
 import { writeTinyModel } from '../../lm/tiny.js';
-import { trainLora, type TrainOptions } from '../../lm/train.js';
+import { peftWeights, trainLora, type TrainOptions } from '../../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
 
@@ -63,6 +63,14 @@ test('KL gradient of the LoRA parameters matches central finite differences', (t
     checked++;
   }
   t.is(checked, 6);
+
+  // The same parameters written in PEFT layout and merged into the weights give the same loss.
+  const merged = LlamaModel.fromWeights(config, WeightStore.open(dir));
+  mergeAdapter(merged, { spec: { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'] }, scale: 2, weights: peftWeights(layout, loraParamShapes(config, layout), params) });
+  const zero = params.map((p) => new Float32Array(p.length));
+  const mergedLoss = new GradEngine(merged, layout, [[5, 6], [7], [8, 9]]).loss(zero, shard);
+  t.true(Math.abs(mergedLoss - loss) < 1e-4, `merged ${mergedLoss} vs LoRA ${loss}`);
+  merged.dispose();
   model.dispose();
 });
 
