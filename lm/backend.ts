@@ -33,7 +33,10 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
     await tf.ready();
     return undefined;
   } catch (err) {
-    return (err as Error).message.split('\n')[0];
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND') return 'not installed';
+    if (e.message.includes('tfjs_binding.node')) return 'native binding missing (its install script did not run)';
+    return e.message.split('\n')[0];
   }
 }
 
