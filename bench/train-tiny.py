@@ -5,6 +5,7 @@ summed, renormalised over A-J), AdamW at lr 2e-4, on the batches the TypeScript 
 is one right-padded tensor. Prints {"tokens_per_second", "threads", "torch"} as JSON.
 
 Usage: /usr/bin/python3 bench/train-tiny.py BATCHES.json   (Debian 12: apt-get install python3-torch)
+TORCH_THREADS sets the intra-op thread count (default: all cores).
 """
 import json
 import math
@@ -32,7 +33,7 @@ def read_safetensors(path):
 
 def main():
     spec = json.load(open(sys.argv[1]))
-    torch.set_num_threads(os.cpu_count())
+    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", os.cpu_count())))
     torch.manual_seed(0)
     cfg = json.load(open(os.path.join(spec["model"], "config.json")))
     w = read_safetensors(os.path.join(spec["model"], "model.safetensors"))
