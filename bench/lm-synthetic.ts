@@ -4,7 +4,7 @@
  * that shift with a group-specific lean, so there is something to learn.
  */
 import { Rng } from '../lm/random.js';
-import type { TrainRow } from '../lm/train.js';
+import type { SubpopRow } from '../survey/rows.js';
 
 export const GROUPS_22: [string, string][] = [
   ['CREGION', 'Northeast'], ['CREGION', 'South'],
@@ -30,10 +30,10 @@ const SCALES = [
   ['Excellent', 'Very good', 'Good', 'Fair', 'Poor', 'Very poor'],
 ];
 
-export function syntheticRows(seed: number, waves = 7, questionsPerWave = 30): TrainRow[] {
+export function syntheticRows(seed: number, waves = 7, questionsPerWave = 30): SubpopRow[] {
   const rng = new Rng(seed);
   const lean = new Map(GROUPS_22.map(([, g]) => [g, rng.normal()]));
-  const rows: TrainRow[] = [];
+  const rows: SubpopRow[] = [];
   for (let w = 1; w <= waves; w++) {
     for (let q = 1; q <= questionsPerWave; q++) {
       const scale = SCALES[rng.int(SCALES.length)];
@@ -45,14 +45,19 @@ export function syntheticRows(seed: number, waves = 7, questionsPerWave = 30): T
         const logits = base.map((b, i) => b + slope * lean.get(group)! * (i / Math.max(1, scale.length - 1) - 0.5) * 3);
         const e = logits.map((l) => Math.exp(l));
         const z = e.reduce((a, b) => a + b, 0);
+        const n = 30 + rng.int(300);
         rows.push({
           qkey: `Q${q}_W${900 + w}`,
+          wave: `ATP_W${900 + w}`,
           attribute,
           group,
           question,
           options: [...scale, 'Refused'],
+          ordinal: scale.map((_, i) => i + 1),
           responses: e.map((x) => x / z),
           refusal_rate: Math.round(rng.float() * 0.05 * 1000) / 1000,
+          n_respondents: n,
+          weight_sum: n * (0.5 + rng.float()),
         });
       }
     }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRows } from '../lm/rows.js';
+import { readRows } from '../survey/rows.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
 import { trainLora, type TrainRow } from '../lm/train.js';
 import { buildPrompt, STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { validate } from '../lib/schema.js';
 import { buildPrompt, STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
+import type { SubpopRow } from '../survey/rows.js';
 import { useBackend } from './backend.js';
 import { linearShape, readConfig, type LlamaConfig } from './config.js';
 import { GradEngine, loraParamShapes, type LoraLayout, type Shard } from './grad-engine.js';
@@ -33,16 +34,8 @@ import { letterIdGroups } from './readout.js';
 import { WeightStore } from './safetensors.js';
 import { LETTERS, TextTokenizer } from './tokenizer.js';
 
-/** The fields of a subpopulation row (docs/data-model.md) that training reads. */
-export interface TrainRow {
-  qkey: string;
-  attribute: string;
-  group: string;
-  question: string;
-  options: string[];
-  responses: number[];
-  refusal_rate: number;
-}
+/** The fields of a subpopulation row (survey/rows.ts) that training reads. */
+export type TrainRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'responses' | 'refusal_rate'>;
 
 export interface TrainOptions {
   modelDir: string;

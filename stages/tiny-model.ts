@@ -7,7 +7,7 @@
  */
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { splitFiles } from '../lm/split.js';
-import { readRows } from '../lm/rows.js';
+import { readRows } from '../survey/rows.js';
 import { StageParams } from '../lm/stage-params.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
 import { buildPrompt, STEERING_STYLES } from '../survey/prompts.js';

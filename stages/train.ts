@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { checkModelWeights } from '../lm/registry.js';
-import { readRows } from '../lm/rows.js';
+import { readRows } from '../survey/rows.js';
 import { splitFiles } from '../lm/split.js';
 import { StageParams } from '../lm/stage-params.js';
 import { trainLora } from '../lm/train.js';
