@@ -53,7 +53,8 @@ interface RawPipeline {
 export interface Dep {
   /** Normalised: relative to the root when inside it, else absolute; no trailing slash. */
   path: string;
-  hint?: string;
+  /** What to do when the path is missing; interpolated only then (it may name things that exist only then). */
+  hint?: () => string;
   /** `file:line:col` of the declaration. */
   where: string;
 }
@@ -241,7 +242,7 @@ function precheck(data: unknown, locate: (keys: readonly (string | number)[], pr
 
 async function resolveVar(root: string, raw: ParamValue, scope: Scope, where: string, cache: ParseCache): Promise<ParamValue> {
   try {
-    if (typeof raw !== 'string') return raw;
+    if (typeof raw !== 'string') return interpolateDeep(raw, scope);
     const text = interpolateText(raw, scope);
     const m = VAR_FILE.exec(text);
     if (!m) return interpolate(raw, scope);
@@ -262,6 +263,14 @@ async function resolveVar(root: string, raw: ParamValue, scope: Scope, where: st
     if (err instanceof InterpolationError) throw new ConfigError(`${where}: ${err.message}`);
     throw err;
   }
+}
+
+/** Interpolates every string inside a list or map of `vars`. */
+function interpolateDeep(value: ParamValue, scope: Scope): ParamValue {
+  if (typeof value === 'string') return interpolate(value, scope);
+  if (Array.isArray(value)) return value.map((v) => interpolateDeep(v, scope));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, scope)]));
+  return value;
 }
 
 function expandVariants(raw: RawStage, scope: Scope, loc: (...k: (string | number)[]) => string): { key?: string; item?: ParamValue }[] {
@@ -343,7 +352,7 @@ function buildInstance(
   for (const [i, d] of (raw.deps ?? []).entries()) {
     const spec = typeof d === 'string' ? { path: d } : d;
     for (const p of guard(['deps', i], () => interpolatePaths(spec.path, scope))) {
-      const hint = spec.hint === undefined ? undefined : guard(['deps', i, 'hint'], () => interpolateText(spec.hint!, scope));
+      const hint = spec.hint === undefined ? undefined : () => guard(['deps', i, 'hint'], () => interpolateText(spec.hint!, scope));
       deps.push({ path: normalizePath(root, p).path, ...(hint !== undefined ? { hint } : {}), where: locateKey('deps', i) });
     }
   }

@@ -66,7 +66,7 @@ export function buildDag(pipeline: Pipeline): Dag {
       if (found.size === 0 && !fs.existsSync(path.resolve(pipeline.root, dep.path))) {
         throw new ConfigError(
           `${dep.where}: dependency ${dep.path} of stage "${stage.name}" neither exists nor is produced by any stage` +
-            (dep.hint ? `\n  ${dep.hint}` : ''),
+            (dep.hint ? `\n  ${dep.hint()}` : ''),
         );
       }
       for (const s of found) ups.add(s);

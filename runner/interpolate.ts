@@ -2,7 +2,8 @@
  * `${name}` interpolation in pipeline strings.
  *
  * A reference is a dotted path into the scope (`${model}`, `${item.source}`, `${env.HOME}`) and may nest
- * (`${models.${model}.dir}`). `$${` stands for a literal `${` (shell variables). A string that is exactly one
+ * (`${models.${model}.dir}`). `${env.NAME:-default}` reads the environment with a fallback. `$${` stands for a
+ * literal `${` (shell variables). A string that is exactly one
  * reference keeps the referenced value's type; elsewhere values are spliced in as text (lists space-joined).
  */
 import type { ParamValue } from './stage.js';
@@ -52,8 +53,9 @@ function parse(template: string): Part[] {
 }
 
 function lookup(path: string, scope: Scope): ParamValue {
+  const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(path);
+  if (env) return process.env[env[1]!] || (env[2] ?? '');
   const [head, ...rest] = path.split('.');
-  if (head === 'env' && rest.length === 1) return process.env[rest[0]!] ?? '';
   let value: ParamValue | undefined = Object.hasOwn(scope, head!) ? scope[head!] : undefined;
   if (value === undefined) {
     throw new InterpolationError(`unknown name "\${${path}}" (known: ${Object.keys(scope).sort().join(', ')}, env.NAME)`, path);

@@ -54,6 +54,7 @@ test('interpolation: nesting, types, list fan-out, env, and $${ for a literal', 
   t.is(interpolateText('echo $${HOME}', scope), 'echo ${HOME}');
   process.env['PIPE_TEST_VALUE'] = 'v';
   t.is(interpolateText('${env.PIPE_TEST_VALUE}', scope), 'v');
+  t.is(interpolateText('${env.PIPE_TEST_VALUE:-d}/${env.PIPE_TEST_UNSET:-${model}}', scope), 'v/tiny');
   t.throws(() => interpolate('${nope}', scope), { message: /unknown name "\$\{nope\}"/ });
   t.throws(() => interpolate('${models.big.dir}', scope), { message: /has no key "big" \(has: tiny\)/ });
 });
@@ -89,6 +90,29 @@ stages:
   t.deepEqual(p.dag.upstream.get('all'), ['fetch@W1', 'fetch@W2']);
   t.deepEqual(p.pipeline.groups.get('grid'), ['grid@tiny-1', 'grid@tiny-2', 'grid@big-1', 'grid@big-2']);
   t.deepEqual(p.stage('grid@big-2').item, { model: 'big', seed: 2 });
+});
+
+test('vars: maps are interpolated, and a dependency hint is interpolated only when the dependency is missing', async (t) => {
+  const yaml = `params:
+  model: tiny
+vars:
+  dir: \${env.PIPE_TEST_MODELS:-models}
+  weights:
+    tiny: built/tiny
+    big: \${dir}/big
+  hf:
+    big: org/Big
+stages:
+  train:
+    cmd: echo > out
+    deps: [{path: "\${weights.\${model}}", hint: "download \${hf.\${model}} into \${dir}/\${model}/"}]
+    outs: [out]
+`;
+  const dir = makeProject({ 'pipeline.yaml': yaml, 'built/tiny': 'w' });
+  t.deepEqual((await open(dir)).stage('train').deps.map((d) => d.path), ['built/tiny']);
+  const missing = await pipe(dir, 'status', '--model', 'big');
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /dependency models\/big of stage "train" neither exists nor is produced by any stage\n  download org\/Big into models\/big\//);
 });
 
 test('params: command-line overrides are typed; unknown flags and wrong types list the valid params', async (t) => {
