@@ -1,18 +1,22 @@
 /**
  * Cross-process locks as files created with O_EXCL, holding the owner's pid, host and process start time. A
  * lock whose owner is gone (dead pid, or the pid reused by another process) is reclaimed automatically, so a
- * crash never needs a manual unlock.
+ * crash never needs a manual unlock. A lock taken inside a Slurm job also names the job, so that a lock left on
+ * a compute node is reclaimed once Slurm reports the job finished.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jobMayRun } from './slurm/commands.js';
 
 export interface Holder {
   pid: number;
   host: string;
   /** Process start time in clock ticks since boot (Linux), to tell a reused pid from the owner. */
   start?: string;
+  /** Slurm job the holder runs in. */
+  job?: string;
   since: string;
   what: string;
 }
@@ -29,11 +33,21 @@ function processStart(pid: number): string | undefined {
 
 const self: Omit<Holder, 'since' | 'what'> = (() => {
   const start = processStart(process.pid);
-  return { pid: process.pid, host: os.hostname(), ...(start ? { start } : {}) };
+  const job = process.env['SLURM_JOB_ID'];
+  return { pid: process.pid, host: os.hostname(), ...(start ? { start } : {}), ...(job ? { job } : {}) };
 })();
 
-/** Whether the holder may still be running. Locks from other hosts are trusted: we cannot see their pids. */
+/** This process as a holder. */
+export function currentHolder(what: string): Holder {
+  return { ...self, since: new Date().toISOString(), what };
+}
+
+/**
+ * Whether the holder may still be running. A holder in a Slurm job is dead once Slurm says the job ended;
+ * other locks from other hosts are trusted: we cannot see their pids.
+ */
 export function holderAlive(h: Holder): boolean {
+  if (h.job !== undefined && h.job !== self.job && !jobMayRun(h.job)) return false;
   if (h.host !== self.host) return true;
   if (h.pid === process.pid && h.start === self.start) return true;
   try {
@@ -73,7 +87,7 @@ export class FileLock {
   /** Takes the lock if free (reclaiming a dead owner's); otherwise returns the live holder. */
   static tryAcquire(file: string, what: string): FileLock | Holder {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const holder: Holder = { ...self, since: new Date().toISOString(), what };
+    const holder = currentHolder(what);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       try {
         const fd = fs.openSync(file, 'wx');
