@@ -10,13 +10,17 @@ export function siblingTemp(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${counter}`);
 }
 
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/**
+ * Writes `data` to a sibling temporary file and renames it over `file`. `durable: false` skips the fsync, for
+ * files whose loss in a power cut is harmless (caches that verify what they read).
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, { durable = true } = {}): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = siblingTemp(file);
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

@@ -66,7 +66,7 @@ export class Cache {
   storeBytes(data: string | Uint8Array): string {
     const sha256 = sha256Bytes(data);
     const dest = this.objectPath(sha256);
-    if (!fs.existsSync(dest)) writeFileAtomic(dest, data);
+    if (!fs.existsSync(dest)) writeFileAtomic(dest, data, { durable: false });
     return sha256;
   }
 
@@ -110,7 +110,7 @@ export class Cache {
   }
 
   writeRun(fp: string, record: RunRecord): void {
-    writeFileAtomic(this.runPath(fp), `${JSON.stringify(record)}\n`);
+    writeFileAtomic(this.runPath(fp), `${JSON.stringify(record)}\n`, { durable: false });
   }
 
   /** Whether every object a run record needs is present. */

@@ -10,10 +10,9 @@ import path from 'node:path';
 import type { RunRecord, CachedOut } from './cache.js';
 import { CorruptObjectError } from './cache.js';
 import type { StageInstance } from './config.js';
-import { runLocal, type StageIO } from './executor.js';
+import { runModule, runShell, type StageIO } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
 import { hashPathWith, sha256Bytes, sha256File } from './hashing.js';
-import { updateLock } from './lockfile.js';
 import { FileLock, holderAlive, type Holder } from './locks.js';
 import { readMetrics } from './metrics.js';
 import type { Project } from './project.js';
@@ -79,7 +78,7 @@ async function bringUpToDate(project: Project, stage: StageInstance, options: Ex
   const { facts } = current;
   const fp = fingerprint(facts);
   // Another process may have brought the stage up to date while we waited for its outputs.
-  await project.reloadLock();
+  await project.locks.refresh();
   if (!options.force) {
     if (project.staleness(stage, facts).length === 0) return { status: 'up-to-date' };
     const record = project.cache.readRun(fp);
@@ -141,17 +140,15 @@ async function record_(project: Project, stage: StageInstance, facts: Facts, out
     outs: outs.map(({ tree: _tree, ...o }) => o),
     ...(Object.keys(metrics).length ? { metrics } : {}),
   };
-  await updateLock(project.root, project.stateDir, (lock) => {
+  await project.locks.update((lock) => {
     lock.stages[stage.name] = entry;
   });
-  project.lock.stages[stage.name] = entry;
 }
 
-function hostSpec(project: Project, stage: StageInstance): HostSpec {
+function hostSpec(project: Project, stage: StageInstance, module: string): HostSpec {
   return {
     name: stage.name,
-    ...(stage.cmd ? { cmd: stage.cmd } : {}),
-    ...(stage.run ? { module: project.abs(stage.run) } : {}),
+    module: project.abs(module),
     params: stage.params,
     ...(stage.item !== undefined ? { item: stage.item } : {}),
     ...(stage.key !== undefined ? { key: stage.key } : {}),
@@ -183,7 +180,9 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
   const started = Date.now();
   try {
     const env = { ...process.env, PIPE_STAGE: stage.name, PIPE_ROOT: project.root };
-    const result = await runLocal(hostSpec(project, stage), staging, env, io, options.signal);
+    const result = stage.cmd
+      ? await runShell(stage.cmd, staging, env, io, options.signal)
+      : await runModule(hostSpec(project, stage, stage.run!), staging, env, io, options.signal);
     if (options.signal.aborted) return { status: 'cancelled' };
     if (result.code !== 0) return { status: 'failed', message: `exit code ${result.code}`, log: logFile };
     const problems = missingOutputs(staging, stage.outs);

@@ -24,9 +24,47 @@ function hostScript(): { file: string; needsTsx: boolean } {
 
 const tsxLoader = (): string => import.meta.resolve('tsx/esm');
 
-export function runLocal(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal): Promise<ProcessResult> {
+/**
+ * Shell stages run under a small /bin/sh wrapper instead of the Node host: a background watcher reads the
+ * wrapper's stdin, a pipe from the runner, and kills the stage's process group when that pipe closes — which
+ * happens when the runner exits, even by kill -9 — so no orphan keeps writing. Commands run in turn; the first
+ * failure ends the stage with its exit code.
+ */
+const SHELL_WRAPPER = 'exec 3<&0; ( cat <&3 >/dev/null 2>&1; kill -TERM 0 ) >/dev/null 2>&1 & for c in "$@"; do /bin/sh -c "$c" </dev/null 3<&- || exit $?; done';
+const KILL_GRACE_MS = 5000;
+
+export function runShell(commands: readonly string[], cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal): Promise<ProcessResult> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', SHELL_WRAPPER, 'pipe-stage', ...commands], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const killGroup = (sig: NodeJS.Signals): void => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    let escalate: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      killGroup('SIGTERM');
+      escalate = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.stdout.setEncoding('utf8').on('data', (t: string) => io.output(t, 'stdout'));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => io.output(t, 'stderr'));
+    child.on('error', (err) => io.output(`cannot start /bin/sh: ${err.message}\n`, 'stderr'));
+    child.on('close', (code, sig) => {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(escalate);
+      // Closing the watcher's pipe ends the watcher, and with it anything the commands left running.
+      child.stdin.end();
+      resolve({ code: signal.aborted ? 130 : (code ?? (sig ? 128 + 15 : 1)) });
+    });
+  });
+}
+
+export function runModule(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal): Promise<ProcessResult> {
   const host = hostScript();
-  const needsTsx = host.needsTsx || (spec.module !== undefined && /\.(ts|mts|tsx)$/.test(spec.module));
+  const needsTsx = host.needsTsx || /\.(ts|mts|tsx)$/.test(spec.module);
   const args = [...(needsTsx ? ['--import', tsxLoader()] : []), host.file];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -39,9 +77,7 @@ export function runLocal(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, io
     child.on('message', (m: HostReport) => {
       if (m.type === 'progress') io.progress(m.progress);
     });
-    child.on('error', (err) => {
-      io.output(`cannot start the stage process: ${err.message}\n`, 'stderr');
-    });
+    child.on('error', (err) => io.output(`cannot start the stage process: ${err.message}\n`, 'stderr'));
     child.on('close', (code, sig) => {
       signal.removeEventListener('abort', onAbort);
       resolve({ code: signal.aborted ? 130 : (code ?? (sig ? 128 + 9 : 1)) });

@@ -163,7 +163,7 @@ export class StatCache {
   save(): void {
     if (!this.file || !this.dirty) return;
     const rows = Array.from(this.entries, ([p, e]) => [p, ...e]);
-    writeFileAtomic(this.file, v8.serialize(rows));
+    writeFileAtomic(this.file, v8.serialize(rows), { durable: false });
     this.dirty = false;
   }
 }

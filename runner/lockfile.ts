@@ -82,18 +82,6 @@ export function serializeLock(lock: LockFile): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Reads pipe.lock; a missing file is an empty lock. Errors name `pipe.lock:line:col`. */
-export async function readLock(root: string, cache?: ParseCache): Promise<LockFile> {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(root, LOCK_FILE), 'utf8');
-  } catch {
-    return { schema: HASH_FORMAT, stages: {} };
-  }
-  // A copy: callers modify the lock they get.
-  return structuredClone(cache ? await cache.get('lock', text, () => parseLock(text, LOCK_FILE)) : await parseLock(text, LOCK_FILE));
-}
-
 /** Parses pipe.lock text (`label` names it in errors, e.g. `pipe.lock` or `HEAD~1:pipe.lock`). */
 export async function parseLock(text: string, label: string): Promise<LockFile> {
   const { loadYaml } = await import('../lib/schema.js');
@@ -114,24 +102,73 @@ export async function parseLock(text: string, label: string): Promise<LockFile> 
   return data;
 }
 
-/** In-process queue in front of the cross-process mutex, so concurrent stages of one run update in turn. */
-let queue: Promise<unknown> = Promise.resolve();
+function readText(root: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(root, LOCK_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
-/** Read-modify-write of pipe.lock under a mutex shared by all `pipe` processes of this project. */
-export function updateLock(root: string, stateDir: string, mutate: (lock: LockFile) => void): Promise<void> {
-  const next = queue.then(async () => {
-    const mutex = await FileLock.acquire(path.join(stateDir, 'locks', 'pipe.lock.lock'), 'updating pipe.lock');
-    try {
-      const lock = await readLock(root);
-      const before = serializeLock(lock);
-      lock.schema = HASH_FORMAT;
-      mutate(lock);
-      const after = serializeLock(lock);
-      if (after !== before || !fs.existsSync(path.join(root, LOCK_FILE))) writeFileAtomic(path.join(root, LOCK_FILE), after);
-    } finally {
-      mutex.release();
+/**
+ * pipe.lock as this process knows it. The file is parsed again only when its text differs from what this
+ * process last read or wrote, so a run that records stage after stage does not re-parse it each time.
+ * Updates are read-modify-write under a mutex shared by all `pipe` processes of the project, behind an
+ * in-process queue so that concurrent stages of one run update in turn.
+ */
+export class LockStore {
+  private text: string | undefined;
+  private lock: LockFile = { schema: HASH_FORMAT, stages: {} };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly root: string,
+    private readonly stateDir: string,
+  ) {}
+
+  /** Opens pipe.lock; its first parse may come from `cache`. A missing file is an empty lock. */
+  static async open(root: string, stateDir: string, cache?: ParseCache): Promise<LockStore> {
+    const store = new LockStore(root, stateDir);
+    const text = readText(root);
+    if (text !== undefined) {
+      const parse = (): Promise<LockFile> => parseLock(text, LOCK_FILE);
+      store.lock = structuredClone(cache ? await cache.get('lock', text, parse) : await parse());
+      store.text = text;
     }
-  });
-  queue = next.catch(() => undefined);
-  return next;
+    return store;
+  }
+
+  get current(): LockFile {
+    return this.lock;
+  }
+
+  /** Picks up changes other processes made to pipe.lock. */
+  async refresh(): Promise<LockFile> {
+    const text = readText(this.root);
+    if (text !== this.text) {
+      this.lock = text === undefined ? { schema: HASH_FORMAT, stages: {} } : await parseLock(text, LOCK_FILE);
+      this.text = text;
+    }
+    return this.lock;
+  }
+
+  update(mutate: (lock: LockFile) => void): Promise<void> {
+    const next = this.queue.then(async () => {
+      const mutex = await FileLock.acquire(path.join(this.stateDir, 'locks', 'pipe.lock.lock'), 'updating pipe.lock');
+      try {
+        const lock = await this.refresh();
+        lock.schema = HASH_FORMAT;
+        mutate(lock);
+        const after = serializeLock(lock);
+        if (after !== this.text) {
+          writeFileAtomic(path.join(this.root, LOCK_FILE), after);
+          this.text = after;
+        }
+      } finally {
+        mutex.release();
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 }

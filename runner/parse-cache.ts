@@ -52,6 +52,6 @@ export class ParseCache {
 
   save(): void {
     if (!this.file || (!this.changed && this.used.size === this.previous.size)) return;
-    writeFileAtomic(this.file, v8.serialize([...this.used]));
+    writeFileAtomic(this.file, v8.serialize([...this.used]), { durable: false });
   }
 }

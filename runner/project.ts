@@ -7,7 +7,7 @@ import { loadPipeline, type LoadOptions, type Pipeline, type StageInstance } fro
 import { buildDag, type Dag } from './dag.js';
 import { explainChange, fingerprint, lockedFacts, stageFacts, hashedPath, type Facts, type HashedPath, type LockEntry } from './facts.js';
 import { HASH_FORMAT, StatCache } from './hashing.js';
-import { readLock, type LockFile } from './lockfile.js';
+import { LockStore, type LockFile } from './lockfile.js';
 import { ParseCache } from './parse-cache.js';
 
 export const STATE_DIR = '.pipe';
@@ -25,7 +25,7 @@ export class Project {
   private constructor(
     readonly pipeline: Pipeline,
     readonly dag: Dag,
-    public lock: LockFile,
+    readonly locks: LockStore,
     readonly parsed: ParseCache,
     cacheDir: string | undefined,
   ) {
@@ -40,8 +40,8 @@ export class Project {
     const parsed = new ParseCache(path.join(path.dirname(path.resolve(file)), STATE_DIR, 'state', 'parsed.v8'));
     const pipeline = await loadPipeline(file, options, parsed);
     const dag = buildDag(pipeline);
-    const lock = await readLock(pipeline.root, parsed);
-    return new Project(pipeline, dag, lock, parsed, options.cacheDir);
+    const locks = await LockStore.open(pipeline.root, path.join(pipeline.root, STATE_DIR), parsed);
+    return new Project(pipeline, dag, locks, parsed, options.cacheDir);
   }
 
   /** Persists the stat and parse caches. */
@@ -50,10 +50,9 @@ export class Project {
     this.parsed.save();
   }
 
-  /** Re-reads pipe.lock, which other `pipe` processes may have changed. */
-  async reloadLock(): Promise<LockFile> {
-    this.lock = await readLock(this.root, this.parsed);
-    return this.lock;
+  /** pipe.lock as last read or written by this process. */
+  get lock(): LockFile {
+    return this.locks.current;
   }
 
   get root(): string {
