@@ -1,0 +1,118 @@
+/**
+ * eval: scores one model, zero-shot (the base model) and fine-tuned (base + LoRA adapter), on every evaluation
+ * set (survey/evaluate-sets.ts) with the paper's ordinal WD, KL and the letter mass (survey/evaluate.ts).
+ *
+ * deps: the split folder (val.jsonl, test.jsonl); the adapter folder (artifacts/models/<model>/adapter/, the
+ * one holding adapter_config.json); for models the pipeline builds (`tiny`) the base model folder
+ * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml.
+ * params: model, steering (QA), backend (auto), batch_size (16), eval_file ('' = none; a SubPOP-format JSONL
+ * scored as one more set, named after the file).
+ * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and losses.jsonl
+ * (the adapter's training curve, copied for the report). Everything is byte-identical between runs on the same
+ * backend except the `speed` block of metrics.json (rows/s).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { defineStage, type StageContext } from '../runner/stage.js';
+import { writeFileAtomic } from '../lib/atomic.js';
+import { FormatError, validate } from '../lib/schema.js';
+import { loadModel } from '../lm/load.js';
+import { checkModelWeights } from '../lm/registry.js';
+import { splitFiles } from '../lm/split.js';
+import { StageParams } from '../lm/stage-params.js';
+import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
+import { loadEvalSets } from '../survey/evaluate-sets.js';
+import { summarise } from '../survey/evaluate-summary.js';
+import { predictionLine, readDistributions, scorePrediction, type Prediction } from '../survey/evaluate.js';
+
+const RUNS = ['zero_shot', 'fine_tuned'] as const;
+
+/** The dependency folder that holds `file` (and none of `unless`). */
+function depHolding(ctx: StageContext, file: string, unless?: string): string | undefined {
+  return ctx.deps.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
+}
+
+/** The adapter's losses.jsonl, checked line by line (schemas/adapter-losses.schema.json). */
+function readLosses(dir: string): string {
+  const file = path.join(dir, 'losses.jsonl');
+  if (!fs.existsSync(file)) throw new Error(`${file}: missing (the train stage writes it beside the adapter)`);
+  const text = fs.readFileSync(file, 'utf8');
+  text.split('\n').forEach((line, i) => {
+    if (line === '') return;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
+    }
+    validate('adapter-losses', data, `${file}:${i + 1}`);
+  });
+  return text;
+}
+
+export async function runEval(ctx: StageContext): Promise<void> {
+  const p = new StageParams(ctx.name, ctx.params);
+  const model = p.string('model', 'tiny');
+  const steering = p.string('steering', 'QA', STEERING_STYLES) as SteeringStyle;
+  const backend = p.string('backend', 'auto');
+  const batchSize = p.int('batch_size', 16);
+  const evalFile = p.string('eval_file', '');
+  const outDir = ctx.outs.find((o) => !ctx.metrics.includes(o));
+  if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/eval/${model}/ under outs`);
+
+  // Everything is located and read before a model is loaded, so bad input fails fast.
+  const baseDir = checkModelWeights(model, ctx.root, ctx.env) ?? depHolding(ctx, 'config.json', 'adapter_config.json');
+  if (!baseDir) throw new Error(`${ctx.name}: model ${model} is built by the pipeline; depend on artifacts/models/${model}/base/`);
+  const adapterDir = depHolding(ctx, 'adapter_config.json');
+  if (!adapterDir) throw new Error(`${ctx.name}: no adapter among the dependencies; depend on artifacts/models/${model}/adapter/ (the train stage's output)`);
+  const losses = readLosses(adapterDir);
+  const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, ['val', 'test']), evalFile || undefined);
+  const rows = sets.flatMap((s) => s.rows);
+
+  const predictions: Record<(typeof RUNS)[number], Prediction[]> = { zero_shot: [], fine_tuned: [] };
+  const speed = { backend: '', prompts: 0, zero_shot: { seconds: 0, rows_per_second: 0 }, fine_tuned: { seconds: 0, rows_per_second: 0 } };
+  for (const run of RUNS) {
+    const loaded = await loadModel(baseDir, { backend, adapter: run === 'fine_tuned' ? adapterDir : undefined, log: (l) => console.log(l) });
+    speed.backend = loaded.backend;
+    const started = performance.now();
+    try {
+      const { readouts, prompts } = await readDistributions(loaded, rows, {
+        style: steering,
+        batchSize,
+        signal: ctx.signal,
+        progress: (done, total) => ctx.progress({ done, total, unit: 'prompts', note: run.replace('_', '-') }),
+      });
+      speed.prompts = prompts;
+      predictions[run] = rows.map((row, i) => scorePrediction(row, readouts[i]!));
+    } finally {
+      loaded.dispose();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    speed[run] = { seconds: Number(seconds.toFixed(3)), rows_per_second: Number((rows.length / seconds).toFixed(1)) };
+    console.log(`${run}: ${rows.length} rows in ${seconds.toFixed(1)} s`);
+  }
+
+  const lines: string[] = [];
+  let offset = 0;
+  const setMetrics = sets.map((set) => {
+    const [zeroShot, fineTuned] = RUNS.map((run) => predictions[run].slice(offset, offset + set.rows.length));
+    offset += set.rows.length;
+    set.rows.forEach((row, i) => lines.push(predictionLine(set.name, row, { zero_shot: zeroShot![i]!, fine_tuned: fineTuned![i]! })));
+    return {
+      name: set.name,
+      file: set.file,
+      rows: set.rows.length,
+      skipped_rows: set.skipped,
+      zero_shot: summarise(zeroShot!, ['kl', 'letter_mass']),
+      fine_tuned: summarise(fineTuned!, ['kl', 'letter_mass']),
+    };
+  });
+  const metrics = validate('eval-metrics', { model, steering, adapter: adapterDir, sets: setMetrics, speed }, `${outDir}/metrics.json`);
+
+  fs.mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path.join(outDir, 'predictions.jsonl'), lines.map((l) => `${l}\n`).join(''));
+  writeFileAtomic(path.join(outDir, 'losses.jsonl'), losses);
+  writeFileAtomic(path.join(outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+}
+
+export default defineStage(runEval);

@@ -1,0 +1,110 @@
+/**
+ * Evaluation sets: the rows a model and the bounds are scored on. `val` (held-out questions of the training
+ * survey) and `test` (the evaluation survey) come from the split; a SubPOP-format JSONL file such as the
+ * authors' released subpop_eval.jsonl may be added under its own name. The eval and bounds stages load the
+ * sets through this module, so both score exactly the same rows.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { FormatError, validate } from '../lib/schema.js';
+import { MAX_OPTIONS } from './prompts.js';
+import { readRows } from './rows.js';
+
+/** A row as scored: the released SubPOP fields, with the wave when the row names one. */
+export interface EvalRow {
+  qkey: string;
+  wave: string | null;
+  attribute: string;
+  group: string;
+  question: string;
+  options: string[];
+  ordinal: number[];
+  responses: number[];
+  refusal_rate: number;
+  /** `file:line` of the row, for messages. */
+  where: string;
+}
+
+export interface EvalSet {
+  name: string;
+  file: string;
+  rows: EvalRow[];
+  /** Rows with more options than the prompt can letter (A–J, refusal included); not scored. */
+  skipped: number;
+}
+
+export const SPLIT_SETS = ['val', 'test'] as const;
+
+/** Tolerance on Σ responses = 1 (the released file holds it to 2e-16). */
+const SUM_TOLERANCE = 1e-6;
+
+/** Reads a SubPOP-format JSONL file (schemas/released-row.schema.json); errors name `file:line`. */
+export function readReleasedRows(file: string): EvalRow[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`${file}: cannot read the evaluation file (${(err as Error).message})`);
+  }
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line, i) => {
+    const where = `${file}:${i + 1}`;
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new FormatError(`${where}: ${(err as Error).message}`);
+    }
+    const r = validate<Omit<EvalRow, 'where' | 'wave'> & { wave?: string }>('released-row', data, where);
+    const k = r.options.length - 1;
+    if (r.ordinal.length !== k || r.responses.length !== k) {
+      throw new FormatError(`${where}: ${k} answer options before "Refused" but ${r.ordinal.length} ordinals and ${r.responses.length} responses`);
+    }
+    const sum = r.responses.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new FormatError(`${where}: responses sum to ${sum}, not 1`);
+    return toEvalRow(r, where);
+  });
+}
+
+function toEvalRow(r: Omit<EvalRow, 'where' | 'wave'> & { wave?: string }, where: string): EvalRow {
+  return {
+    qkey: r.qkey,
+    wave: r.wave ?? null,
+    attribute: r.attribute,
+    group: r.group,
+    question: r.question,
+    options: r.options,
+    ordinal: r.ordinal,
+    responses: r.responses,
+    refusal_rate: r.refusal_rate,
+    where,
+  };
+}
+
+/** The set name of an external file: its base name without `.jsonl`. */
+export function externalSetName(file: string): string {
+  const name = path.basename(file).replace(/\.jsonl$/i, '');
+  if ((SPLIT_SETS as readonly string[]).includes(name)) {
+    throw new Error(`${file}: an external evaluation file may not be named like a split set (${SPLIT_SETS.join(', ')}); rename it`);
+  }
+  return name;
+}
+
+function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
+  const rows = all.filter((r) => r.options.length <= MAX_OPTIONS);
+  return { name, file, rows, skipped: all.length - rows.length };
+}
+
+/**
+ * The evaluation sets in fixed order: val, test (from the split files), then the external file when given.
+ * Rows keep their file order.
+ */
+export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string>, external?: string): EvalSet[] {
+  const sets = SPLIT_SETS.map((name) => {
+    const file = split[name];
+    return selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`)));
+  });
+  if (external) sets.push(selectRows(externalSetName(external), external, readReleasedRows(external)));
+  return sets;
+}

@@ -1,0 +1,110 @@
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runTinyModel } from '../../stages/tiny-model.js';
+import { runTrain } from '../../stages/train.js';
+import { runEval } from '../../stages/eval.js';
+import { loadModel } from '../../lm/load.js';
+import { validate } from '../../lib/schema.js';
+import { buildPrompt } from '../../survey/prompts.js';
+import { wasserstein } from '../../survey/wasserstein.js';
+import { ctx, jsonl, tmp, TINY_PARAMS, writeSplit } from './helpers.js';
+
+// One tiny model, trained for one epoch on the synthetic split, shared by the tests of this file.
+const root = tmp();
+const split = path.join(root, 'artifacts/split');
+const rows = writeSplit(split);
+const base = path.join(root, 'artifacts/models/tiny/base');
+const adapter = path.join(root, 'artifacts/models/tiny/adapter');
+const external = path.join(root, 'data/subpop_eval.jsonl');
+const built = (async () => {
+  await runTinyModel(ctx({ deps: [split], outs: [base], params: TINY_PARAMS }));
+  await runTrain(ctx({ name: 'train', deps: [split, base], outs: [adapter], params: { model: 'tiny', epochs: 1, batch_size: 16, lr: 1e-2, backend: 'wasm' } }));
+  // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again, and one with eleven options.
+  const released = rows.val.slice(0, 2).map(({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }) => ({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }));
+  const eleven = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
+  released.push({ ...released[0]!, options: [...eleven, 'Refused'], ordinal: eleven.map((_, i) => i + 1), responses: eleven.map(() => 0.1) });
+  fs.mkdirSync(path.dirname(external), { recursive: true });
+  fs.writeFileSync(external, released.map((r) => JSON.stringify(r) + '\n').join(''));
+})();
+
+const evalParams = { model: 'tiny', backend: 'wasm', batch_size: 4, eval_file: external };
+async function evaluate(out: string, params: Record<string, string | number> = evalParams): Promise<void> {
+  await built;
+  await runEval(ctx({ name: 'eval', deps: [split, base, adapter], outs: [out], params }));
+}
+
+test('eval writes schema-valid predictions and metrics for val, test and an external file, deterministically', async (t) => {
+  const [a, b] = [path.join(tmp(), 'tiny'), path.join(tmp(), 'tiny')];
+  await evaluate(a);
+  await evaluate(b);
+  t.deepEqual(fs.readdirSync(a).sort(), ['losses.jsonl', 'metrics.json', 'predictions.jsonl']);
+  t.deepEqual(fs.readFileSync(path.join(a, 'predictions.jsonl')), fs.readFileSync(path.join(b, 'predictions.jsonl')));
+  const metrics = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+  const ma = metrics(a);
+  const { speed, ...reproducible } = ma;
+  const { speed: _, ...again } = metrics(b);
+  t.deepEqual(reproducible, again);
+  validate('eval-metrics', ma, 'metrics.json');
+  t.like(speed, { backend: 'wasm' });
+  // 22 + 22 + 2 rows; identical prompts (the external rows repeat val rows) are read once.
+  t.is(speed.prompts, 22 + 22);
+  t.true(speed.zero_shot.rows_per_second > 0);
+  t.deepEqual(
+    ma.sets.map((s: { name: string; rows: number; skipped_rows: number }) => [s.name, s.rows, s.skipped_rows]),
+    [['val', 22, 0], ['test', 22, 0], ['subpop_eval', 2, 1]],
+  );
+  t.is(fs.readFileSync(path.join(a, 'losses.jsonl'), 'utf8'), fs.readFileSync(path.join(adapter, 'losses.jsonl'), 'utf8'));
+
+  const lines = jsonl(path.join(a, 'predictions.jsonl'));
+  lines.forEach((l, i) => validate('predictions', l, `predictions.jsonl:${i + 1}`));
+  t.is(lines.length, 46);
+  t.deepEqual([...new Set(lines.map((l) => l.set))], ['val', 'test', 'subpop_eval']);
+  t.like(lines[0], { set: 'val', qkey: rows.val[0]!.qkey, wave: rows.val[0]!.wave, group: rows.val[0]!.group, human: rows.val[0]!.responses });
+  t.is(lines[44]!.wave, null);
+  // The external copy of a val row gets the same prediction.
+  t.deepEqual(lines[44]!.zero_shot, lines[0]!.zero_shot);
+  // Fine-tuning changed the predictions.
+  t.notDeepEqual(lines[0]!.zero_shot, lines[0]!.fine_tuned);
+  // The test row with all-equal ordinals has no WD, and the set's WD mean skips it.
+  const test = ma.sets[1];
+  t.is((lines[23]!.zero_shot as { wd: number | null }).wd, null);
+  t.is(test.zero_shot.wd_rows, 21);
+  const wds = lines.slice(22, 44).map((l) => (l.zero_shot as { wd: number | null }).wd).filter((w): w is number => w !== null);
+  t.true(Math.abs(test.zero_shot.wd - wds.reduce((x, y) => x + y, 0) / wds.length) < 1e-15);
+});
+
+test('eval readout: both letter spellings summed over the first len(ordinal) letters, renormalised, with the raw letter mass', async (t) => {
+  const out = path.join(tmp(), 'tiny');
+  await evaluate(out, { ...evalParams, eval_file: '' });
+  const lines = jsonl(path.join(out, 'predictions.jsonl'));
+  const m = await loadModel(base, { backend: 'wasm' });
+  // Test row 0 has four answer options, the last one non-ordinal (−1): its distribution still covers all four
+  // letters (only the refusal letter E is not read); the WD then drops the −1 option.
+  for (const [i, row] of [[0, rows.val[0]!], [22, rows.test[0]!], [30, rows.test[8]!]] as const) {
+    const logits = m.lastLogits(m.promptIds(buildPrompt(row, row, 'QA')));
+    let z = 0;
+    for (const v of logits) z += Math.exp(v);
+    const letters = [...'ABCDEFGHIJ'.slice(0, row.ordinal.length)].map((l) => m.tokenizer.letterIds(l).reduce((s, id) => s + Math.exp(logits[id]!), 0));
+    const total = letters.reduce((x, y) => x + y, 0);
+    const got = lines[i]!.zero_shot as { distribution: number[]; letter_mass: number; wd: number };
+    t.is(got.distribution.length, row.ordinal.length);
+    got.distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5, `row ${i} letter ${j}`));
+    t.true(Math.abs(got.letter_mass - total / z) < 1e-5);
+    t.true(Math.abs(got.wd - wasserstein(row.responses, got.distribution, row.ordinal)) < 1e-12);
+  }
+  m.dispose();
+});
+
+test('eval fails before writing anything when the adapter is missing or the external file is bad', async (t) => {
+  await built;
+  const out = path.join(tmp(), 'tiny');
+  fs.mkdirSync(out);
+  await t.throwsAsync(runEval(ctx({ name: 'eval', deps: [split, base], outs: [out], params: evalParams })), { message: /no adapter among the dependencies/ });
+  const bad = path.join(tmp(), 'bad.jsonl');
+  fs.writeFileSync(bad, fs.readFileSync(external, 'utf8').split('\n')[0] + '\n{"qkey": "x"}\n');
+  await t.throwsAsync(runEval(ctx({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
+    message: new RegExp(`^${bad}:2: missing key "attribute"`),
+  });
+  t.deepEqual(fs.readdirSync(out), []);
+});
