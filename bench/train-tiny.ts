@@ -20,7 +20,7 @@ import { Rng } from '../lm/random.js';
 import { WeightStore } from '../lm/safetensors.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
 import { LETTERS, TextTokenizer } from '../lm/tokenizer.js';
-import { AdamW, prepare, shardsOf } from '../lm/train.js';
+import { AdamW, lengthBatches, prepare, shardsOf } from '../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../survey/prompts.js';
 import { syntheticRows } from './lm-synthetic.js';
 
@@ -44,8 +44,8 @@ const config = readConfig(modelDir);
 const tok = TextTokenizer.load(modelDir);
 const letterGroups = letterIdGroups(tok, LETTERS.length);
 const { examples } = prepare(rows, ['QA'], tok, config.bosTokenId, 'bench');
-new Rng(1).shuffle(examples);
-const batches = Array.from({ length: steps }, (_, s) => shardsOf(examples.slice(s * batch, (s + 1) * batch), 2));
+// The batches of one training epoch (length-grouped, shuffled), as lm/train.ts makes them.
+const batches = new Rng(1).shuffle(lengthBatches(examples, batch)).slice(0, steps).map((b) => shardsOf(b, 2));
 const tokens = batches.flat().reduce((n, sh) => n + sh.tokens, 0);
 const padded = batches.flat().reduce((n, sh) => n + sh.rows * sh.length, 0);
 
@@ -60,7 +60,8 @@ await pool.grads(params, batches[0], [1, 2]);
 const t0 = performance.now();
 for (const [s, shards] of batches.entries()) {
   const results = await pool.grads(params, shards, [2 * s, 2 * s + 1]);
-  const acc = results[0].grads.map((g, j) => Float64Array.from(g, (v, i) => (v + (results[1]?.grads[j][i] ?? 0)) / batch));
+  const rowsInStep = shards.reduce((n, sh) => n + sh.rows, 0);
+  const acc = results[0].grads.map((g, j) => Float64Array.from(g, (v, i) => (v + (results[1]?.grads[j][i] ?? 0)) / rowsInStep));
   opt.step(acc, 2e-4);
 }
 const ours = tokens / ((performance.now() - t0) / 1000);

@@ -43,7 +43,8 @@ interface Layer {
 
 export class LlamaModel {
   private readonly layers: Layer[];
-  private readonly ropeCache = new Map<number, { cos: tf.Tensor2D; sin: tf.Tensor2D }>();
+  private readonly ropeCache = new Map<number, { cos: tf.Tensor3D; sin: tf.Tensor3D }>();
+  private rotation: tf.Tensor2D | undefined;
   private readonly maskCache = new Map<number, tf.Tensor2D>();
 
   private constructor(
@@ -109,6 +110,7 @@ export class LlamaModel {
       r.sin.dispose();
     }
     for (const m of this.maskCache.values()) m.dispose();
+    this.rotation?.dispose();
   }
 
   /** Columns of the output head for a vocabulary subset, [hidden, ids.length] (outside any gradient path). */
@@ -148,14 +150,17 @@ export class LlamaModel {
       }
       return y;
     };
-    // [rows·len, n·d] → [rows, n, len, d], with the rotary embedding (cos/sin broadcast over [len, d]).
+    // [rows·len, n·d] → [rows, n, len, d], with the rotary embedding x·cos + rotate_half(x)·sin, where
+    // rotate_half is a product with a constant ±1 permutation matrix (one fast 2-D matMul on wasm, instead of
+    // a split and a concat). cos/sin are [len, 1, d], or [rows, 1, 1, d] for one position per row.
+    const rotation = this.rotateHalf();
     const heads = (t: tf.Tensor2D, n: number, len: number, rope?: { cos: tf.Tensor; sin: tf.Tensor }): tf.Tensor4D => {
-      let h = tf.transpose(tf.reshape(t, [rows, len, n, d]), [0, 2, 1, 3]) as tf.Tensor4D;
+      let h = tf.reshape(t, [rows, len, n, d]) as tf.Tensor4D;
       if (rope) {
-        const [x1, x2] = tf.split(h, 2, 3);
-        h = tf.add(tf.mul(h, rope.cos), tf.mul(tf.concat([tf.neg(x2), x1], 3), rope.sin));
+        const rotated = tf.reshape(tf.matMul(tf.reshape(t, [rows * len * n, d]), rotation), [rows, len, n, d]);
+        h = tf.add(tf.mul(h, rope.cos), tf.mul(rotated, rope.sin));
       }
-      return h;
+      return tf.transpose(h, [0, 2, 1, 3]);
     };
     // Grouped-query attention without copying K/V: the nRep query heads sharing a KV head are stacked
     // along the query axis, [rows, kvHeads, nRep·len, d]. Returns [rows·len, heads·d].
@@ -178,16 +183,14 @@ export class LlamaModel {
       const v = heads(linear(l, 'v_proj', y), c.nKvHeads, T);
       x = mlp(l, tf.add(x, linear(l, 'o_proj', attend(q, k, v, T, this.causalMask(T)))) as tf.Tensor2D);
     }
-    // The last layer. Selection is a constant one-hot product (differentiable on every backend).
+    // The last layer, with each row's readout position picked out of the flattened sequence.
     const l = c.nLayers - 1;
-    const select = new Float32Array(rows * N);
-    positions.forEach((p, r) => (select[r * N + r * T + p] = 1));
-    const pick = tf.tensor2d(select, [rows, N]);
+    const pick = tf.tensor1d(positions.map((p, r) => r * T + p), 'int32');
     const y = rmsNorm(x, this.layers[l].ln1, c.rmsNormEps);
     const k = heads(linear(l, 'k_proj', y), c.nKvHeads, T, full);
     const v = heads(linear(l, 'v_proj', y), c.nKvHeads, T);
     const at = ropeTable(positions, d, c.ropeTheta);
-    const q = heads(tf.mul(linear(l, 'q_proj', tf.matMul(pick, y)), scale), c.nHeads, 1, {
+    const q = heads(tf.mul(linear(l, 'q_proj', tf.gather(y, pick)), scale), c.nHeads, 1, {
       cos: tf.tensor4d(at.cos, [rows, 1, 1, d]),
       sin: tf.tensor4d(at.sin, [rows, 1, 1, d]),
     });
@@ -195,7 +198,7 @@ export class LlamaModel {
     const mask = new Float32Array(rows * T);
     positions.forEach((p, r) => mask.fill(-1e9, r * T + p + 1, (r + 1) * T));
     const o = attend(q, k, v, 1, tf.tensor4d(mask, [rows, 1, 1, T]));
-    const h = mlp(l, tf.add(tf.matMul(pick, x), linear(l, 'o_proj', o)) as tf.Tensor2D);
+    const h = mlp(l, tf.add(tf.gather(x, pick), linear(l, 'o_proj', o)) as tf.Tensor2D);
     return rmsNorm(h, this.norm, c.rmsNormEps);
   }
 
@@ -222,15 +225,30 @@ export class LlamaModel {
     return seqs.map((_, r) => flat.slice(r * V, (r + 1) * V));
   }
 
-  private rope(T: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+  /** cos/sin for positions 0..T−1 as [T, 1, d], broadcasting over [rows, T, heads, d]. */
+  private rope(T: number): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
     let r = this.ropeCache.get(T);
     if (!r) {
       const d = this.config.headDim;
       const t = ropeTable(Array.from({ length: T }, (_, i) => i), d, this.config.ropeTheta);
-      r = { cos: tf.keep(tf.tensor2d(t.cos, [T, d])), sin: tf.keep(tf.tensor2d(t.sin, [T, d])) };
+      r = { cos: tf.keep(tf.tensor3d(t.cos, [T, 1, d])), sin: tf.keep(tf.tensor3d(t.sin, [T, 1, d])) };
       this.ropeCache.set(T, r);
     }
     return r;
+  }
+
+  /** [d, d] matrix R with x·R = rotate_half(x) = [−x2, x1]. */
+  private rotateHalf(): tf.Tensor2D {
+    if (!this.rotation) {
+      const d = this.config.headDim;
+      const m = new Float32Array(d * d);
+      for (let i = 0; i < d / 2; i++) {
+        m[(i + d / 2) * d + i] = -1; // out[i] = −x[i + d/2]
+        m[i * d + i + d / 2] = 1; // out[i + d/2] = x[i]
+      }
+      this.rotation = tf.keep(tf.tensor2d(m, [d, d]));
+    }
+    return this.rotation;
   }
 
   /** Additive causal mask for nRep query heads stacked along time: [nRep*T, T]. */

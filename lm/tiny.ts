@@ -21,7 +21,7 @@ export interface TinySize {
 }
 
 export const DEFAULT_TINY: TinySize = {
-  vocab_size: 1024,
+  vocab_size: 2048,
   hidden_size: 64,
   intermediate_size: 128,
   num_hidden_layers: 2,

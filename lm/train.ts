@@ -136,6 +136,18 @@ function makeShard(examples: Example[]): Shard {
 }
 
 /**
+ * Micro-batches of similar length, as llama-recipes' length-based batch sampler makes them: examples sorted
+ * by token count (ties in input order) and cut into consecutive batches; each epoch shuffles the batch
+ * order. Padding stays near zero.
+ */
+export function lengthBatches(examples: readonly Example[], size: number): Example[][] {
+  const sorted = examples.map((e, i) => ({ e, i })).sort((a, b) => a.e.ids.length - b.e.ids.length || a.i - b.i);
+  const out: Example[][] = [];
+  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size).map((x) => x.e));
+  return out;
+}
+
+/**
  * Splits a batch into `n` shards of consecutive lengths (a stable sort by token count first, so each shard
  * pads as little as possible); empty shards are dropped.
  */
@@ -269,8 +281,9 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
     const rng = new Rng(o.seed);
     const params = initParams(shapes, rng);
     const opt = new AdamW(params, 0.9, 0.999, 1e-8, o.weightDecay ?? 0);
-    const perStep = o.batchSize * o.gradAccum;
-    const stepsPerEpoch = Math.ceil(train.examples.length / perStep);
+    const micro = lengthBatches(train.examples, o.batchSize);
+    const valBatches = lengthBatches(val.examples, o.batchSize);
+    const stepsPerEpoch = Math.ceil(micro.length / o.gradAccum);
     const totalSteps = stepsPerEpoch * o.epochs;
     const warmup = Math.ceil(o.warmupRatio * totalSteps);
     const lossLines: string[] = [];
@@ -284,25 +297,22 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
     const validate_ = async (): Promise<number | null> => {
       if (val.examples.length === 0) return null;
       let sum = 0;
-      for (let i = 0; i < val.examples.length; i += o.batchSize) {
-        const losses = await pool!.losses(params, shardsOf(val.examples.slice(i, i + o.batchSize), shardCount));
-        for (const l of losses) sum += l;
-      }
+      for (const batch of valBatches) for (const l of await pool!.losses(params, shardsOf(batch, shardCount))) sum += l;
       return sum / val.examples.length;
     };
 
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      const order = rng.shuffle(train.examples.map((_, i) => i));
+      const order = rng.shuffle([...micro]);
       let epochSum = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (o.signal?.aborted) throw new Error('training cancelled');
         const t0 = performance.now();
-        const stepIdx = order.slice(s * perStep, (s + 1) * perStep);
+        const stepBatches = order.slice(s * o.gradAccum, (s + 1) * o.gradAccum);
+        const count = stepBatches.reduce((n, b) => n + b.length, 0);
         const acc = shapes.map(([r, c]) => new Float64Array(r * c));
         let lossSum = 0;
-        for (let m = 0; m < stepIdx.length; m += o.batchSize) {
-          const micro = stepIdx.slice(m, m + o.batchSize).map((i) => train.examples[i]);
-          const shards = shardsOf(micro, shardCount);
+        for (const batch of stepBatches) {
+          const shards = shardsOf(batch, shardCount);
           const seeds = shards.map(() => (o.seed * 1_000_003 + ++shardSeq) % 2 ** 31);
           const results = await pool.grads(params, shards, seeds);
           results.forEach((res, k) => {
@@ -314,11 +324,11 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
             });
           });
         }
-        for (const a of acc) for (let i = 0; i < a.length; i++) a[i] /= stepIdx.length;
+        for (const a of acc) for (let i = 0; i < a.length; i++) a[i] /= count;
         const lr = learningRate(step, totalSteps, warmup, o.lr);
         opt.step(acc, lr);
         step++;
-        const loss = lossSum / stepIdx.length;
+        const loss = lossSum / count;
         epochSum += lossSum;
         lossLines.push(JSON.stringify({ epoch, step, loss, lr }));
         trainSeconds += (performance.now() - t0) / 1000;
