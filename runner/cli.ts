@@ -15,6 +15,8 @@ import { UsageError } from './params.js';
 import { planStages } from './plan.js';
 import { Project } from './project.js';
 import { detectGpus, runPipeline } from './run.js';
+import { execInJob } from './slurm/exec-stage.js';
+import { clusterJobs } from './slurm/status.js';
 import { formatStatus, statusRow } from './status.js';
 import { Reporter } from './ui.js';
 import { parseSize, type Executor } from './config.js';
@@ -60,7 +62,8 @@ Options:
   status: `Usage: pipe status [STAGE...] [--PARAM VALUE...] [--json] [-v]
 
 For each stage: up to date, restorable from the run cache, will run, or may run once upstream stages
-changed — and why, as old → new (dependency hash, param value, code file, command, env).
+changed — and why, as old → new (dependency hash, param value, code file, command, env). While a run on
+Slurm is in progress, also the job id and state of each stage it submitted.
 Exit code 0 when everything is up to date, 1 otherwise.`,
   dag: `Usage: pipe dag [STAGE...] [--mermaid | --dot] [--expand]
 
@@ -197,7 +200,8 @@ async function commandStatus(args: Args): Promise<number> {
   const names = selectStages(project.dag, args.positional);
   const states = planStages(project, names);
   project.saveState();
-  const rows = names.map((n) => statusRow(n, states.get(n)!));
+  const jobs = await clusterJobs(project);
+  const rows = names.map((n) => ({ ...statusRow(n, states.get(n)!), ...(jobs.has(n) ? { job: jobs.get(n)! } : {}) }));
   process.stdout.write(args.flags.has('json') ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows, args.flags.has('verbose')));
   return rows.every((r) => r.state === 'up-to-date') ? 0 : 1;
 }
@@ -249,6 +253,15 @@ async function commandGc(args: Args): Promise<number> {
   return 0;
 }
 
+/** `pipe __exec STAGE`: runs one stage inside a Slurm job (see runner/slurm/exec-stage.ts); not for people. */
+async function commandExec(args: Args): Promise<number> {
+  const [name] = args.positional;
+  if (!name || args.positional.length > 1) throw new UsageError('pipe __exec needs exactly one stage name');
+  const project = await open(args);
+  if (!project.pipeline.stages.has(name)) throw new UsageError(`unknown stage "${name}"`);
+  return execInJob(project, name, { force: args.flags.has('force') });
+}
+
 const COMMANDS: Record<string, (args: Args) => Promise<number>> = {
   run: commandRun,
   status: commandStatus,
@@ -256,6 +269,7 @@ const COMMANDS: Record<string, (args: Args) => Promise<number>> = {
   metrics: commandMetrics,
   log: commandLog,
   gc: commandGc,
+  __exec: commandExec,
 };
 
 const EXPECTED_ERRORS = new Set(['UsageError', 'ConfigError', 'FormatError', 'LockFileError']);
@@ -268,7 +282,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const command = COMMANDS[args.command];
-    if (!command) throw new UsageError(`unknown command "${args.command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command) throw new UsageError(`unknown command "${args.command}"; commands: ${Object.keys(COMMANDS).filter((c) => !c.startsWith('__')).join(', ')}`);
     if (args.flags.has('help')) {
       process.stdout.write(`${HELP[args.command]}\n`);
       return 0;

@@ -1,7 +1,9 @@
 /**
  * `pipe run`: brings the selected stages up to date, independent stages in parallel within the `-j` CPU
  * slots and the machine's GPUs and memory. A failure stops new work (or, with --keep-going, only what
- * depends on it); running stages finish and are recorded.
+ * depends on it); running stages finish and are recorded. Stages of the slurm executor become Slurm jobs,
+ * submitted as soon as their upstream stages are submitted (Slurm holds them until those succeed) or, for a
+ * local upstream, have finished.
  */
 import fs from 'node:fs';
 import { selectStages } from './dag.js';
@@ -9,6 +11,7 @@ import { executeStage, type Outcome } from './execute.js';
 import { fingerprint, lockedFacts } from './facts.js';
 import { planStages, type StageState } from './plan.js';
 import type { Project } from './project.js';
+import { SlurmCluster } from './slurm/cluster.js';
 import { formatStatus, statusRow } from './status.js';
 import type { Reporter } from './ui.js';
 
@@ -78,7 +81,12 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
     }
   }
 
+  // Slurm stages that only need a restore from the run cache are restored here: a copy is not worth a job.
+  const onCluster = (name: string): boolean => project.stage(name).executor === 'slurm' && states.get(name)!.state !== 'restorable';
+  const cluster = names.some(onCluster) ? new SlurmCluster(project, { events: reporter, signal: options.signal, forced }) : undefined;
+
   const needs = (name: string): { cpus: number; gpus: number; mem: number } => {
+    if (project.stage(name).executor === 'slurm') return { cpus: 0, gpus: 0, mem: 0 };
     const r = project.stage(name).resources;
     return { cpus: Math.min(r.cpus, capacity.cpus), gpus: r.gpus, mem: Math.min(r.mem, capacity.mem) };
   };
@@ -88,8 +96,11 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
     used.cpus += need.cpus;
     used.gpus += need.gpus;
     used.mem += need.mem;
-    const task = executeStage(project, name, { force: forced.has(name), events: reporter, signal: options.signal })
-      .catch((err: unknown): Outcome => ({ status: 'failed', message: (err as Error).message }))
+    const work: Promise<StageOutcome> = onCluster(name)
+      ? cluster!.run(name, (project.dag.upstream.get(name) ?? []).filter((u) => inFlight.has(u)))
+      : executeStage(project, name, { force: forced.has(name), events: reporter, signal: options.signal });
+    const task = work
+      .catch((err: unknown): StageOutcome => ({ status: 'failed', message: (err as Error).message }))
       .then((outcome) => {
         used.cpus -= need.cpus;
         used.gpus -= need.gpus;
@@ -99,22 +110,24 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
         if (outcome.status === 'failed' || outcome.status === 'cancelled') {
           if (!options.keepGoing) stopping = true;
           skipDownstream(name);
-        }
+        } else if (outcome.status === 'skipped') skipDownstream(name, outcome.because);
       });
     inFlight.set(name, task);
   };
 
-  const skipDownstream = (failed: string): void => {
+  const skipDownstream = (failed: string, because = `upstream ${failed} failed`): void => {
     for (const d of project.dag.downstream.get(failed) ?? []) {
       if (!pending.has(d)) continue;
       pending.delete(d);
-      finish(d, { status: 'skipped', because: `upstream ${failed} failed` });
-      skipDownstream(d);
+      finish(d, { status: 'skipped', because });
+      skipDownstream(d, because);
     }
   };
 
   const ready = (name: string): boolean =>
-    (project.dag.upstream.get(name) ?? []).every((u) => !pending.has(u) && !inFlight.has(u) && isSuccess(outcomes.get(u)));
+    (project.dag.upstream.get(name) ?? []).every((u) =>
+      !pending.has(u) && (inFlight.has(u) ? onCluster(name) && onCluster(u) : isSuccess(outcomes.get(u))),
+    );
 
   for (;;) {
     if (!stopping && !options.signal.aborted) {
@@ -138,6 +151,7 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
     if (inFlight.size === 0) break;
     await Promise.race(inFlight.values());
   }
+  cluster?.close();
   for (const name of pending) finish(name, { status: 'skipped', because: options.signal.aborted ? 'the run was interrupted' : 'an earlier stage failed' });
   reporter.summary((Date.now() - started) / 1000);
   const ok = [...outcomes.values()].every(isSuccess);

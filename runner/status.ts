@@ -5,6 +5,8 @@ export interface StatusRow {
   stage: string;
   state: StageState['state'];
   reasons: string[];
+  /** The Slurm job a run in progress submitted for the stage. */
+  job?: { id: string; state: string };
 }
 
 export function statusRow(stage: string, s: StageState): StatusRow {
@@ -36,7 +38,7 @@ export function formatStatus(rows: readonly StatusRow[], verbose: boolean): stri
   const lines: string[] = [];
   for (const r of rows) {
     if (r.state === 'up-to-date' && !verbose) continue;
-    lines.push(LABEL[r.state].replace('{}', r.stage));
+    lines.push(LABEL[r.state].replace('{}', r.stage) + (r.job ? ` (Slurm job ${r.job.id}: ${r.job.state})` : ''));
     for (const why of r.reasons) lines.push(`    ${why}`);
   }
   const upToDate = rows.filter((r) => r.state === 'up-to-date').length;
