@@ -6,7 +6,7 @@
 #   scripts/slurm/local-cluster.sh stop     cancel all jobs, stop the daemons this script started
 #   scripts/slurm/local-cluster.sh status   daemons, node state, jobs
 #
-# Run as root. Environment: PIPE_SLURM_CPUS (CPUs advertised to Slurm, default 4, may exceed the cores).
+# Run as root. Environment: PIPE_SLURM_CPUS (CPUs advertised to Slurm, default 8, may exceed the cores).
 # The settings and why each matters: see the comments in write_config.
 set -euo pipefail
 
@@ -14,7 +14,7 @@ RUN_DIR=/run/slurm-ci            # PID files and the record of what this script 
 CONF=/etc/slurm/slurm.conf
 LOG_DIR=/var/log/slurm
 MUNGE_PID=/run/munge/munged.pid
-CPUS=${PIPE_SLURM_CPUS:-4}
+CPUS=${PIPE_SLURM_CPUS:-8}
 TIMEOUT_S=60
 
 say() { printf 'local-cluster: %s\n' "$*" >&2; }
@@ -51,7 +51,7 @@ wait_for() {
 live_pid() {
   local file=$1 name=$2 pid state
   [ -r "$file" ] || return 1
-  pid=$(tr -dc 0-9 <"$file" 2>/dev/null) || return 1
+  pid=$(tr -dc 0-9 2>/dev/null <"$file") || return 1
   [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
   [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || return 1
   state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
