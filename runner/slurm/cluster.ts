@@ -14,7 +14,7 @@ import type { Project } from '../project.js';
 import type { StageOutcome } from '../run.js';
 import { cancelJobs, finalState, queueStates, submitJob, TERMINAL, type FinalState } from './commands.js';
 import { jobScript, overrideArgs, sbatchArgs, type JobSpec } from './job-script.js';
-import { readOutcome, SubmittedJobs } from './records.js';
+import { takeOutcome, SubmittedJobs } from './records.js';
 
 const POLL_MS = 500;
 const TAIL_LINES = 20;
@@ -183,20 +183,21 @@ export class SlurmCluster {
     const states = await queueStates(ids);
     // In submission order, so an upstream's failure is reported before the cancellation of its dependents.
     for (const id of ids) {
-      const w = this.watching.get(id)!;
       const state = states.get(id);
-      if (state && !TERMINAL.has(state.state)) {
-        if (state.state === 'RUNNING' && !w.running) {
-          w.running = true;
-          this.options.events.started(w.stage, 'run');
-        }
-        continue;
-      }
+      if (state && !TERMINAL.has(state.state)) continue;
       const final = await finalState(id);
       if (final && !TERMINAL.has(final.state)) continue;
+      const w = this.watching.get(id)!;
       this.watching.delete(id);
       this.live.delete(id);
       w.settle(this.end(w.stage, await this.outcomeOf(w, id, final)));
+    }
+    // Let the endings be reported before the starts they made possible.
+    await new Promise(setImmediate);
+    for (const [id, w] of this.watching) {
+      if (states.get(id)?.state !== 'RUNNING' || w.running) continue;
+      w.running = true;
+      this.options.events.started(w.stage, 'run');
     }
   }
 
@@ -206,7 +207,7 @@ export class SlurmCluster {
       if (final.reason === 'DependencyNeverSatisfied') return { status: 'skipped', because: this.upstreamFailure(w.after) };
       if (this.options.signal.aborted) return { status: 'cancelled' };
     }
-    const recorded = await readOutcome(this.project, job);
+    const recorded = await takeOutcome(this.project, job);
     if (final?.state === 'COMPLETED' && recorded && recorded.status !== 'failed' && recorded.status !== 'cancelled') {
       if (!w.running) this.options.events.started(w.stage, 'run');
       return recorded;

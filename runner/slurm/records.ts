@@ -1,6 +1,7 @@
 /**
  * Files through which the runner and its Slurm jobs talk over the shared filesystem, under `.pipe/`:
- * - `slurm/job-<id>.json`: how a job's stage ended (ran, restored, up to date, failed), written by the job;
+ * - `slurm/job-<id>.json`: how a job's stage ended (ran, restored, up to date, failed), written by the job and
+ *   removed by the runner once read;
  * - `runs/<pid>.json`: the jobs a `pipe run` in progress submitted, read by `pipe status`, removed at the end.
  */
 import fs from 'node:fs';
@@ -39,9 +40,13 @@ async function readChecked<T>(schema: string, file: string): Promise<T | undefin
   return validate<T>(schema, data, file);
 }
 
-/** The outcome a job wrote, or undefined when it wrote none (it died before finishing). */
-export async function readOutcome(project: Project, job: string): Promise<Outcome | undefined> {
-  return (await readChecked<{ outcome: Outcome }>('slurm-outcome', outcomeFile(project, job)))?.outcome;
+/** The outcome a job wrote, or undefined when it wrote none (it died before finishing). The file is read once,
+ * by the runner that submitted the job, and removed. */
+export async function takeOutcome(project: Project, job: string): Promise<Outcome | undefined> {
+  const file = outcomeFile(project, job);
+  const outcome = (await readChecked<{ outcome: Outcome }>('slurm-outcome', file))?.outcome;
+  fs.rmSync(file, { force: true });
+  return outcome;
 }
 
 interface RunFile extends Holder {
