@@ -9,10 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
+import { packageRoot } from '../lib/paths.js';
 import { loadYaml, validate } from '../lib/schema.js';
 import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
-import { checkRow, rowsJsonl, type SubpopRow } from './rows.js';
-import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel } from './subpopulations.js';
+import { checkRow } from './rows.js';
+import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel, type WaveProfile } from './subpopulations.js';
 
 export interface Exclusions {
   waves?: string[];
@@ -119,11 +120,146 @@ interface QuestionRecord {
   codes: number[];
 }
 
+/** What the small tables of one wave hold: its questions, and its profile variables and value labels. */
+interface WaveTables extends WaveProfile {
+  questions: QuestionRecord[];
+  variables: Set<string>;
+  labels: Map<string, ValueLabel[]>;
+}
+
+/** Weights are summed as DECIMAL(18, 12): exact below this bound. */
+const WEIGHT_LIMIT = 1e6;
+
+/**
+ * Reads the questions, value labels and profile variables of every wave in four queries, and checks that each
+ * file holds the wave it is filed under and weights the SQL can sum exactly.
+ */
+async function readWaveTables(conn: DuckDBConnection, waves: readonly WaveInput[]): Promise<Map<string, WaveTables>> {
+  const byFile = new Map<string, WaveInput>();
+  const scan = (t: (typeof TABLES)[number]) => {
+    for (const w of waves) byFile.set(path.resolve(tablePath(w, t)), w);
+    return `read_parquet(${sqlList(waves.map((w) => path.resolve(tablePath(w, t))))}, filename = true)`;
+  };
+  const waveOf = (file: string) => byFile.get(file)!;
+  const checks = await readAll<{ filename: string; waves: string[]; max_weight: number | null }>(
+    conn,
+    `SELECT filename, list(DISTINCT wave) AS waves, NULL AS max_weight FROM ${scan('questions')} GROUP BY filename
+     UNION ALL
+     SELECT filename, list(DISTINCT wave), max(weight) FROM ${scan('respondents')} GROUP BY filename`,
+  );
+  for (const c of checks) {
+    const w = waveOf(c.filename);
+    const other = c.waves.find((x) => x !== w.id);
+    if (other) throw new Error(`${c.filename}: wave column says "${other}", expected "${w.id}"`);
+    if (c.max_weight !== null && c.max_weight >= WEIGHT_LIMIT) {
+      throw new Error(`${c.filename}: weight ${c.max_weight} (wave ${w.id}) is not below ${WEIGHT_LIMIT}, the largest the aggregation sums exactly`);
+    }
+  }
+  const tables = new Map<string, WaveTables>(waves.map((w) => [w.id, { questions: [], variables: new Set(), labels: new Map() }]));
+  const of = (file: string) => tables.get(waveOf(file).id)!;
+  for (const q of await readAll<QuestionRecord & { filename: string }>(
+    conn,
+    `SELECT filename, qkey, text, options, codes FROM ${scan('questions')} ORDER BY filename, qkey`,
+  )) {
+    of(q.filename).questions.push({ qkey: q.qkey, text: q.text, options: q.options, codes: q.codes });
+  }
+  for (const l of await readAll<{ filename: string; variable: string; code: number; label: string }>(
+    conn,
+    `SELECT filename, variable, code, label FROM ${scan('value_labels')} ORDER BY filename, variable, code`,
+  )) {
+    const { variables, labels } = of(l.filename);
+    variables.add(l.variable);
+    if (!labels.has(l.variable)) labels.set(l.variable, []);
+    labels.get(l.variable)!.push({ code: l.code, label: l.label });
+  }
+  for (const v of await readAll<{ filename: string; variable: string }>(conn, `SELECT DISTINCT filename, variable FROM ${scan('profiles')}`)) {
+    of(v.filename).variables.add(v.variable);
+  }
+  return tables;
+}
+
 function questionExclusion(q: QuestionRecord, ex: Exclusions): string | undefined {
   if (ex.qkeys?.includes(q.qkey)) return 'listed in qkeys';
   const prefix = ex.qkey_prefixes?.find((p) => q.qkey.toLowerCase().startsWith(p.toLowerCase()));
   return prefix ? `qkey prefix "${prefix}"` : undefined;
 }
+
+/** The SQL inputs derived from the small tables (see survey/aggregate.sql). */
+interface SqlInputs {
+  groupRules: object[];
+  runQuestions: object[];
+  optionCodes: object[];
+}
+
+/** Membership rules of one wave: groups formed (with their codes) or skipped (with the reason). */
+function prepareGroups(w: WaveInput, profile: WaveProfile, groups: readonly GroupSpec[], s: WaveSummary, sql: SqlInputs) {
+  groups.forEach((g, pos) => {
+    const r = resolveMembership(g.membership, w.family, profile);
+    if (!r.ok) {
+      s.skipped.push({ attribute: g.attribute, group: g.group, reason: r.reason, message: `${w.id}: ${groupName(g)} skipped: ${r.reason}` });
+      return;
+    }
+    s.groups.push({ attribute: g.attribute, group: g.group, rows: 0, below_min_n: 0, all_refused: 0, members: r.codes });
+    for (const c of r.codes) sql.groupRules.push({ wave: w.id, group_pos: pos, variable: c.variable, code: c.code });
+  });
+}
+
+/** Questions of one wave: exclusions, then options, refusal and ordinals. */
+function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusions, curated: OrdinalsFile | undefined, s: WaveSummary, sql: SqlInputs) {
+  const ordinals = curated && {
+    file: curated.file,
+    matched_by_text: 0,
+    matched_by_position: [] as string[],
+    without_curated: [] as string[],
+    unused_curated: [...curated.questions.keys()].filter((k) => !questions.some((q) => q.qkey === k)).sort(),
+    unused_labels: [] as { qkey: string; labels: string[] }[],
+  };
+  for (const q of questions) {
+    const excluded = questionExclusion(q, ex);
+    if (excluded) {
+      s.excluded_questions.push({ qkey: q.qkey, reason: excluded });
+      continue;
+    }
+    const entry = curated?.questions.get(q.qkey);
+    const layout = questionLayout(
+      { wave: w.id, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })) },
+      ex.families[w.family]!,
+      entry && { file: curated!.file, entry },
+    );
+    const k = layout.options.length - 1;
+    const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
+    if (k < 2 || tooMany) {
+      const reason = tooMany ? `${layout.options.length} options, more than ${ex.max_options}` : `${k} answer option${k === 1 ? '' : 's'}`;
+      s.excluded_questions.push({ qkey: q.qkey, reason });
+      continue;
+    }
+    if (ordinals) {
+      if (layout.matched === 'text') ordinals.matched_by_text += 1;
+      else if (layout.matched === 'position') ordinals.matched_by_position.push(q.qkey);
+      else ordinals.without_curated.push(q.qkey);
+      if (layout.unused.length) ordinals.unused_labels.push({ qkey: q.qkey, labels: layout.unused });
+    }
+    s.questions += 1;
+    // qid follows the output order: waves as listed, questions by qkey
+    const qid = sql.runQuestions.length;
+    sql.runQuestions.push({ qid, wave: w.id, qkey: q.qkey, question: layout.question, options: layout.options, ordinal: layout.ordinal, k });
+    for (const c of layout.codes) sql.optionCodes.push({ qid, wave: w.id, qkey: q.qkey, code: c.code, position: c.position });
+  }
+  if (ordinals) s.ordinals = ordinals;
+}
+
+const emptySummary = (w: WaveInput): WaveSummary => ({
+  wave: w.id,
+  family: w.family,
+  rows: 0,
+  questions: 0,
+  excluded_questions: [],
+  below_min_n: 0,
+  all_refused: 0,
+  uncounted_answers: 0,
+  groups: [],
+  skipped: [],
+});
 
 /** Aggregates the waves into `outDir`; returns the summary it writes. */
 export async function aggregate(opts: AggregateOptions): Promise<AggregateSummary> {
@@ -146,127 +282,43 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   try {
-    const groupRules: object[] = [];
-    const runQuestions: object[] = [];
-    const optionCodes: object[] = [];
-    const summaries: WaveSummary[] = [];
+    opts.progress?.(`reading the tables of ${waves.length} waves`);
+    const tables = await readWaveTables(conn, waves);
+    const sql: SqlInputs = { groupRules: [], runQuestions: [], optionCodes: [] };
+    const summaries = waves.map((w) => {
+      const s = emptySummary(w);
+      const t = tables.get(w.id)!;
+      prepareGroups(w, t, opts.groups, s, sql);
+      prepareQuestions(w, t.questions, ex, w.ordinals ? ordinalsFiles.get(w.ordinals) : undefined, s, sql);
+      return s;
+    });
 
-    for (const w of waves) {
-      opts.progress?.(`preparing ${w.id}`);
-      const s: WaveSummary = {
-        wave: w.id,
-        family: w.family,
-        rows: 0,
-        questions: 0,
-        excluded_questions: [],
-        below_min_n: 0,
-        all_refused: 0,
-        uncounted_answers: 0,
-        groups: [],
-        skipped: [],
-      };
-      summaries.push(s);
-
-      for (const t of ['questions', 'respondents'] as const) {
-        const found = await readAll<{ wave: string }>(conn, `SELECT DISTINCT wave FROM read_parquet(${sqlString(tablePath(w, t))})`);
-        const other = found.find((r) => r.wave !== w.id);
-        if (other) throw new Error(`${tablePath(w, t)}: wave column says "${other.wave}", expected "${w.id}"`);
-      }
-
-      // Membership: which profile codes put a respondent into each group, from this wave's value labels.
-      const labels = await readAll<{ variable: string; code: number; label: string }>(
-        conn,
-        `SELECT variable, code, label FROM read_parquet(${sqlString(tablePath(w, 'value_labels'))}) ORDER BY variable, code`,
-      );
-      const present = await readAll<{ variable: string }>(
-        conn,
-        `SELECT DISTINCT variable FROM read_parquet(${sqlString(tablePath(w, 'profiles'))})`,
-      );
-      const byVariable = new Map<string, ValueLabel[]>();
-      for (const l of labels) {
-        if (!byVariable.has(l.variable)) byVariable.set(l.variable, []);
-        byVariable.get(l.variable)!.push({ code: l.code, label: l.label });
-      }
-      const profile = { variables: new Set([...byVariable.keys(), ...present.map((p) => p.variable)]), labels: byVariable };
-      opts.groups.forEach((g, pos) => {
-        const r = resolveMembership(g.membership, w.family, profile);
-        if (!r.ok) {
-          const message = `${w.id}: ${groupName(g)} skipped: ${r.reason}`;
-          s.skipped.push({ attribute: g.attribute, group: g.group, reason: r.reason, message });
-          return;
-        }
-        s.groups.push({ attribute: g.attribute, group: g.group, rows: 0, below_min_n: 0, all_refused: 0, members: r.codes });
-        for (const c of r.codes) groupRules.push({ wave: w.id, group_pos: pos, variable: c.variable, code: c.code });
-      });
-
-      // Questions: exclusions, options, refusal and ordinals.
-      const questions = await readAll<QuestionRecord>(
-        conn,
-        `SELECT qkey, text, options, codes FROM read_parquet(${sqlString(tablePath(w, 'questions'))}) ORDER BY qkey`,
-      );
-      const curatedFile = w.ordinals ? ordinalsFiles.get(w.ordinals)! : undefined;
-      const ordinalsSummary = curatedFile && {
-        file: curatedFile.file,
-        matched_by_text: 0,
-        matched_by_position: [] as string[],
-        without_curated: [] as string[],
-        unused_curated: [...curatedFile.questions.keys()].filter((k) => !questions.some((q) => q.qkey === k)).sort(),
-        unused_labels: [] as { qkey: string; labels: string[] }[],
-      };
-      for (const q of questions) {
-        const excluded = questionExclusion(q, ex);
-        if (excluded) {
-          s.excluded_questions.push({ qkey: q.qkey, reason: excluded });
-          continue;
-        }
-        const entry = curatedFile?.questions.get(q.qkey);
-        const layout = questionLayout(
-          { wave: w.id, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })) },
-          ex.families[w.family]!,
-          entry && { file: curatedFile!.file, entry },
-        );
-        const k = layout.options.length - 1;
-        const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
-        if (k < 2 || tooMany) {
-          const reason = tooMany ? `${layout.options.length} options, more than ${ex.max_options}` : `${k} answer option${k === 1 ? '' : 's'}`;
-          s.excluded_questions.push({ qkey: q.qkey, reason });
-          continue;
-        }
-        if (ordinalsSummary) {
-          if (layout.matched === 'text') ordinalsSummary.matched_by_text += 1;
-          else if (layout.matched === 'position') ordinalsSummary.matched_by_position.push(q.qkey);
-          else ordinalsSummary.without_curated.push(q.qkey);
-          if (layout.unused.length) ordinalsSummary.unused_labels.push({ qkey: q.qkey, labels: layout.unused });
-        }
-        s.questions += 1;
-        runQuestions.push({ wave: w.id, qkey: q.qkey, question: layout.question, options: layout.options, ordinal: layout.ordinal, k });
-        for (const c of layout.codes) optionCodes.push({ wave: w.id, qkey: q.qkey, code: c.code, position: c.position });
-      }
-      if (ordinalsSummary) s.ordinals = ordinalsSummary;
-    }
-
-    await createTable(conn, 'run_waves', { wave: 'VARCHAR', wave_pos: 'INTEGER' }, waves.map((w, i) => ({ wave: w.id, wave_pos: i })));
     await createTable(
       conn,
       'run_groups',
       { group_pos: 'INTEGER', attribute: 'VARCHAR', group: 'VARCHAR' },
       opts.groups.map((g, i) => ({ group_pos: i, attribute: g.attribute, group: g.group })),
     );
-    await createTable(conn, 'group_rules', { wave: 'VARCHAR', group_pos: 'INTEGER', variable: 'VARCHAR', code: 'DOUBLE' }, groupRules);
+    await createTable(conn, 'group_rules', { wave: 'VARCHAR', group_pos: 'INTEGER', variable: 'VARCHAR', code: 'DOUBLE' }, sql.groupRules);
     await createTable(
       conn,
       'run_questions',
-      { wave: 'VARCHAR', qkey: 'VARCHAR', question: 'VARCHAR', options: ['VARCHAR'], ordinal: ['DOUBLE'], k: 'INTEGER' },
-      runQuestions,
+      { qid: 'INTEGER', wave: 'VARCHAR', qkey: 'VARCHAR', question: 'VARCHAR', options: ['VARCHAR'], ordinal: ['DOUBLE'], k: 'INTEGER' },
+      sql.runQuestions,
     );
-    await createTable(conn, 'option_codes', { wave: 'VARCHAR', qkey: 'VARCHAR', code: 'DOUBLE', position: 'INTEGER' }, optionCodes);
+    await createTable(
+      conn,
+      'option_codes',
+      { qid: 'INTEGER', wave: 'VARCHAR', qkey: 'VARCHAR', code: 'DOUBLE', position: 'INTEGER' },
+      sql.optionCodes,
+    );
     const files = (t: (typeof TABLES)[number]) => sqlList(waves.map((w) => tablePath(w, t)));
     await conn.run(
       `SET VARIABLE answers_files = ${files('answers')}; SET VARIABLE respondents_files = ${files('respondents')};` +
         `SET VARIABLE profiles_files = ${files('profiles')}; SET VARIABLE min_n = ${Math.trunc(opts.minN)};`,
     );
     opts.progress?.(`aggregating ${waves.length} waves`);
-    await conn.run(fs.readFileSync(new URL('./aggregate.sql', import.meta.url), 'utf8'));
+    await conn.run(fs.readFileSync(path.join(packageRoot, 'survey', 'aggregate.sql'), 'utf8'));
 
     // Bookkeeping: why pairs yield no row, per wave and group.
     const status = await readAll<{ wave: string; group_pos: number; status: string; n: bigint }>(
@@ -289,12 +341,13 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
 
     // Outputs.
     opts.progress?.('writing rows');
-    const ordered = 'SELECT * EXCLUDE (wave_pos, group_pos) FROM rows_out ORDER BY wave_pos, qkey, group_pos';
-    const rows = (await readAll<SubpopRow>(conn, ordered)).map((r, i) =>
-      checkRow({ ...r, n_respondents: Number(r.n_respondents) }, `rows.jsonl:${i + 1}`),
-    );
+    const ordered = 'SELECT * EXCLUDE (qid, group_pos) FROM rows_out ORDER BY qid, group_pos';
+    // DuckDB's JSON text (keys in column order, shortest round-trip doubles) is the JSONL line; it converts
+    // much faster than row objects. Every line is checked against the rows schema before it is written.
+    const lines = ((await conn.runAndReadAll(`SELECT to_json(r)::VARCHAR FROM (${ordered}) AS r`)).getColumnsJS()[0] ?? []) as string[];
+    lines.forEach((line, i) => checkRow(JSON.parse(line), `rows.jsonl:${i + 1}`));
     fs.mkdirSync(opts.outDir, { recursive: true });
-    writeFileAtomic(path.join(opts.outDir, 'rows.jsonl'), rowsJsonl(rows));
+    writeFileAtomic(path.join(opts.outDir, 'rows.jsonl'), lines.map((l) => `${l}\n`).join(''));
     await withAtomicFile(path.join(opts.outDir, 'rows.parquet'), (tmp) =>
       conn.run(`COPY (${ordered}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`),
     );
@@ -302,7 +355,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       waveset: opts.waveset,
       groups: opts.groupSet,
       min_n: opts.minN,
-      rows: rows.length,
+      rows: lines.length,
       below_min_n: summaries.reduce((a, s) => a + s.below_min_n, 0),
       all_refused: summaries.reduce((a, s) => a + s.all_refused, 0),
       excluded_waves: excludedWaves,

@@ -139,7 +139,8 @@ export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: {
   else {
     const missing = entry.options.filter((_, i) => byText[i] === undefined);
     throw new FormatError(
-      `${file}: ${q.qkey}: option${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} match no value label of ` +
+      `${file}: ${q.qkey}: ${missing.length > 1 ? 'options' : 'option'} ${missing.map((m) => `"${m}"`).join(', ')} ` +
+        `${missing.length > 1 ? 'match' : 'matches'} no value label of ` +
         `${q.wave} ${q.qkey} (${answers.map((l) => `${l.code} "${l.label}"`).join(', ')}), and the option counts differ ` +
         `(${entry.options.length} vs ${answers.length})`,
     );

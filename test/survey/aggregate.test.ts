@@ -197,3 +197,203 @@ test('a group that cannot be formed in a wave is skipped and reported', async (t
   t.is(rows.length, 0);
   t.is(summary.below_min_n, 1);
 });
+
+const MISSING: Labels = [[-100, 'inapplicable'], [-99, 'no answer'], [-98, 'do not know/cannot choose'], [-97, 'skipped on web']];
+const YESNO: Labels = [[1, 'yes'], [2, 'no']];
+const gss: WaveSpec & { family: 'gss' } = {
+  wave: 'GSS_T',
+  family: 'gss',
+  questions: {
+    natenvir: { text: 'Are we spending too much, too little, or about the right amount on improving the environment?', labels: [...MISSING, [1, 'too little'], [2, 'about right'], [3, 'too much']] },
+    owngun: { text: 'Do you happen to have in your home any guns?', labels: [...MISSING, [1, 'yes'], [2, 'no'], [3, 'refused']] },
+    trust: { text: 'Can people be trusted?', labels: [...MISSING, [1, 'can trust'], [2, "can't be too careful"], [3, 'depends']] },
+    // ten answer options + "Refused" = eleven letters
+    natbig: { text: 'Ten options', labels: Array.from({ length: 10 }, (_, i): [number, string] => [i + 1, `option ${i + 1}`]) },
+  },
+  respondents: {
+    g1: { weight: 1, profile: { region: 1, raceacs4: 1, raceacs5: 2 } },
+    g2: { weight: 3, profile: { region: 2, raceacs4: 2, raceacs5: 1 } },
+    g3: { weight: 2, profile: { region: 5, raceacs4: 1, raceacs5: 1 } },
+    g4: { weight: 1, profile: { region: 9, raceacs4: 2, raceacs5: 2 } },
+  },
+  answers: {
+    natenvir: { g1: 1, g2: 3, g3: 2, g4: 1 },
+    owngun: { g1: 1, g2: 3, g3: 2 },
+    trust: { g1: 1, g2: 2, g3: 3 },
+    natbig: { g1: 1 },
+  },
+  valueLabels: { region: [[1, 'new england'], [2, 'middle atlantic'], [5, 'south atlantic'], [9, 'pacific']], raceacs4: YESNO, raceacs5: YESNO },
+};
+const gssGroups = groupSet(subpops, 'opinionqa61').filter((g) =>
+  ['CREGION/Northeast', 'CREGION/Midwest', 'RACE/Asian', 'SEX/Male'].includes(`${g.attribute}/${g.group}`),
+);
+
+test('GSS: code sets, any_of race flags, missing-code labels, "refused" option, skipped groups', async (t) => {
+  const { rows, summary } = await run([gss], gssGroups);
+  const s = summary.waves[0]!;
+  t.deepEqual(s.skipped.map((x) => x.message), ['GSS_T: CREGION/Midwest skipped: no gss rule', 'GSS_T: SEX/Male skipped: sexnow1 not present']);
+  t.deepEqual(s.groups.find((g) => g.group === 'Asian')!.members.map((m) => m.variable), ['raceacs4', 'raceacs5']);
+  t.deepEqual(s.excluded_questions, [{ qkey: 'natbig', reason: '11 options, more than 10' }]);
+  // Asian = g1 (1), g2 (3), g3 (2, both flags, counted once)
+  const asian = find(rows, 'natenvir', 'Asian')!;
+  t.deepEqual(asian.options, ['too little', 'about right', 'too much', 'Refused']);
+  t.true(near(asian.responses, [1 / 6, 2 / 6, 3 / 6]));
+  t.is(asian.n_respondents, 3);
+  t.is(asian.refusal_rate, 0);
+  // Northeast = region 1, 2 = g1, g2
+  t.true(near(find(rows, 'natenvir', 'Northeast')!.responses, [0.25, 0, 0.75]));
+  // owngun's "refused" is the refusal: Asian 3/6 refused, yes 1 / no 2 among the rest
+  const gun = find(rows, 'owngun', 'Asian')!;
+  t.deepEqual(gun.options, ['yes', 'no', 'Refused']);
+  t.is(gun.refusal_rate, 0.5);
+  t.true(near(gun.responses, [1 / 3, 2 / 3]));
+  t.is(find(rows, 'owngun', 'Northeast')!.refusal_rate, 0.75);
+});
+
+function writeJson(data: unknown): string {
+  const file = path.join(tmp(), 'refined_qkey_dict.json');
+  fs.writeFileSync(file, JSON.stringify(data));
+  return file;
+}
+
+test("curated ordinals in the authors' refined_qkey_dict.json form", async (t) => {
+  const file = writeJson({
+    natenvir: { original_qbody: 'x', refined_qbody: 'Spending on the environment?', option_list: ['Too little', 'About right', 'Too much', 'Refused'], ordinal: [1, 2, 3] },
+    // reworded options: matched by position in code order
+    trust: { refined_qbody: 'Can most people be trusted?', option_list: ['Can trust', 'Cannot trust', 'Depends', 'Refused'], ordinal: [1, 2, 1.5] },
+    // a subset of the labels, by text: answers "other" and "didn't vote" are not counted
+    pres16: { refined_qbody: 'Who did you vote for?', option_list: ['Clinton', 'Trump', 'Refused'], ordinal: [1, 2] },
+    spkath: { refined_qbody: 'Not in this wave', option_list: ['Yes', 'No', 'Refused'], ordinal: [1, 2] },
+  });
+  const wave = {
+    ...gss,
+    questions: { ...gss.questions, pres16: { text: 'Vote 2016', labels: [...MISSING, [1, 'clinton'], [2, 'trump'], [3, 'other'], [4, "didn't vote"]] as Labels } },
+    answers: { ...gss.answers, pres16: { g1: 1, g2: 2, g3: 3, g4: 4 } },
+    ordinals: file,
+  };
+  const groups = gssGroups.filter((g) => g.group === 'Asian');
+  const { rows, summary } = await run([wave], groups);
+  const env = find(rows, 'natenvir', 'Asian')!;
+  t.is(env.question, 'Spending on the environment?');
+  t.deepEqual(env.options, ['Too little', 'About right', 'Too much', 'Refused']);
+  t.deepEqual(env.ordinal, [1, 2, 3]);
+  t.true(near(env.responses, [1 / 6, 2 / 6, 3 / 6]));
+  const trust = find(rows, 'trust', 'Asian')!;
+  t.deepEqual(trust.options, ['Can trust', 'Cannot trust', 'Depends', 'Refused']);
+  t.deepEqual(trust.ordinal, [1, 2, 1.5]);
+  t.true(near(trust.responses, [1 / 6, 3 / 6, 2 / 6]));
+  // Asian = g1 (Clinton, 1), g2 (Trump, 3); g3's "other" is not counted
+  t.like(find(rows, 'pres16', 'Asian'), { options: ['Clinton', 'Trump', 'Refused'], n_respondents: 2, responses: [0.25, 0.75] });
+  // owngun is not curated: value labels and positions
+  t.like(find(rows, 'owngun', 'Asian'), { question: gss.questions.owngun!.text, options: ['yes', 'no', 'Refused'], ordinal: [1, 2] });
+  t.deepEqual(summary.waves[0]!.ordinals, {
+    file,
+    matched_by_text: 2,
+    matched_by_position: ['trust'],
+    without_curated: ['owngun'],
+    unused_curated: ['spkath'],
+    unused_labels: [{ qkey: 'pres16', labels: ['other', "didn't vote"] }],
+  });
+  // g3's and g4's pres16 answers; natbig's answer does not count: the question is excluded
+  t.is(summary.waves[0]!.uncounted_answers, 2);
+});
+
+test('curated ordinals in our YAML form (schemas/ordinals.schema.json)', async (t) => {
+  const file = path.join(tmp(), 'ordinals.yaml');
+  fs.writeFileSync(
+    file,
+    [
+      'natenvir:',
+      '  question: Spending on the environment?',
+      '  options: {too little: 1, about right: 2, too much: 3}',
+      'trust:',
+      '  options:',
+      '    Can Trust: 1',
+      "    can't be too careful: 2",
+      '    depends: 1.5',
+      'owngun:',
+      '  options: {"yes": 1, "no": -1}',
+    ].join('\n'),
+  );
+  const { rows, summary } = await run([{ ...gss, ordinals: file }], gssGroups.filter((g) => g.group === 'Asian'));
+  t.like(find(rows, 'natenvir', 'Asian'), { question: 'Spending on the environment?', options: ['too little', 'about right', 'too much', 'Refused'], ordinal: [1, 2, 3] });
+  // matched by text, ignoring case; the curated spelling is what the row shows
+  const trust = find(rows, 'trust', 'Asian')!;
+  t.deepEqual(trust.options, ['Can Trust', "can't be too careful", 'depends', 'Refused']);
+  t.deepEqual(trust.ordinal, [1, 2, 1.5]);
+  t.is(trust.question, gss.questions.trust!.text);
+  t.like(find(rows, 'owngun', 'Asian'), { ordinal: [1, -1], refusal_rate: 0.5 });
+  t.like(summary.waves[0]!.ordinals, { matched_by_text: 3, matched_by_position: [], without_curated: [] });
+  const bad = path.join(tmp(), 'bad.yaml');
+  fs.writeFileSync(bad, 'trust:\n  options: {a: 1, b: 0}\n');
+  await t.throwsAsync(run([{ ...gss, ordinals: bad }], gssGroups), { message: new RegExp(`^${bad}:2:\\d+: `) });
+});
+
+test('curated options that match neither by text nor by count are an error naming the file and question', async (t) => {
+  const file = writeJson({ trust: { option_list: ['Can trust', 'Cannot trust', 'Refused'], ordinal: [1, 2] } });
+  const err = await t.throwsAsync(run([{ ...gss, ordinals: file }], gssGroups));
+  t.regex(err.message, new RegExp(`^${file}: trust: option "Cannot trust" matches no value label of GSS_T trust`));
+  t.regex(err.message, /option counts differ \(2 vs 3\)/);
+});
+
+test('a malformed refined_qkey_dict.json is an error naming the file and key', async (t) => {
+  const noRefused = writeJson({ trust: { option_list: ['Can trust', 'Cannot trust'], ordinal: [1, 2] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: noRefused }], gssGroups), { message: `${noRefused}: trust: the option list must end with "Refused" (ends with "Cannot trust")` });
+  const short = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: short }], gssGroups), { message: `${short}: trust: 2 ordinals for 3 options before "Refused"` });
+  const untyped = writeJson({ trust: { option_list: ['A', 'Refused'], ordinal: ['1'] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: untyped }], gssGroups), { message: new RegExp(`^${untyped}: trust.ordinal.0 must be number`) });
+});
+
+test('exclusions: waves, qkey prefixes (ignoring case), listed qkeys, too few options', async (t) => {
+  const w: WaveSpec = {
+    ...w1,
+    questions: { ...w1.questions, PARTYLN_W1: { text: 'Lean', labels: favor }, ONE_W1: { text: 'One option', labels: [[1, 'Yes'], [99, 'Refused']] } },
+    answers: { ...w1.answers, PARTYLN_W1: { r1: 1 }, ONE_W1: { r1: 1 } },
+  };
+  const ex: Exclusions = { ...exclusions, waves: ['ATP_W9'], qkeys: ['Q2_W1'] };
+  const { rows, summary } = await run([w, { ...w1, wave: 'ATP_W9' }], ideology(['Liberal']), 1, ex);
+  t.deepEqual(summary.excluded_waves, ['ATP_W9']);
+  t.deepEqual(summary.waves.map((x) => x.wave), ['ATP_W1']);
+  t.deepEqual(summary.waves[0]!.excluded_questions, [
+    { qkey: 'ONE_W1', reason: '1 answer option' },
+    { qkey: 'PARTYLN_W1', reason: 'qkey prefix "partyln"' },
+    { qkey: 'Q2_W1', reason: 'listed in qkeys' },
+  ]);
+  t.deepEqual([...new Set(rows.map((r) => r.qkey))], ['Q1_W1']);
+});
+
+test('same input → byte-identical rows.jsonl, rows.parquet and summary.json; Parquet holds the JSONL rows', async (t) => {
+  const waves = [w1, { ...w1, wave: 'ATP_W10' }, { ...gss, wave: 'GSS_U' }];
+  const groups = groupSet(subpops, 'subpop22');
+  const a = await run(waves, groups);
+  const b = await run(waves, groups);
+  for (const f of ['rows.jsonl', 'rows.parquet', 'summary.json']) {
+    t.true(fs.readFileSync(path.join(a.dir, 'rows', f)).equals(fs.readFileSync(path.join(b.dir, 'rows', f))), f);
+  }
+  t.true(a.rows.length > 10);
+  // wave order follows the input list (W1 before W10, then GSS), then qkey, then the set's group order
+  t.deepEqual([...new Set(a.rows.map((r) => r.wave))], ['ATP_W1', 'ATP_W10', 'GSS_U']);
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const parquet = (await conn.runAndReadAll(`SELECT * FROM read_parquet('${path.join(a.dir, 'rows', 'rows.parquet')}')`)).getRowObjectsJS();
+  conn.closeSync();
+  instance.closeSync();
+  t.deepEqual(parquet, a.rows as unknown[]);
+});
+
+test('the shipped group sets: 22 SubPOP groups and the 61-group set', (t) => {
+  t.is(groupSet(subpops, subpops.default).length, 22);
+  const g61 = groupSet(subpops, 'opinionqa61');
+  t.is(g61.length, 61);
+  t.is(new Set(g61.map((g) => g.attribute)).size, 12);
+  t.throws(() => groupSet(subpops, 'nope'), { message: /no group set "nope" \(sets: subpop22, opinionqa61\)/ });
+});
+
+test('subpopulations.yaml errors point at file:line:col', (t) => {
+  const file = 'subpops.yaml';
+  const text = ['default: s', 'sets:', '  s:', '    SEX: [Male, Nobody]', 'groups:', '  SEX:', '    Male:', '      atp: {variable: F_SEX, label: Male}'].join('\n');
+  t.throws(() => loadSubpopulations(file, text), { message: 'subpops.yaml:4:17: set s: no group "Nobody" under groups.SEX' });
+  const bad = text.replace('label: Male', 'lable: Male');
+  t.throws(() => loadSubpopulations(file, bad), { message: /^subpops\.yaml:8:\d+: / });
+});

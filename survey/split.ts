@@ -1,0 +1,134 @@
+/**
+ * The deterministic split by question. Rows of training waves go to train or validation by their question:
+ * the distinct qkeys are sorted (code-unit order), shuffled with a seeded PRNG (xoroshiro128+ from pure-rand,
+ * unbiased integer draws, Fisher–Yates), and the first round(train_ratio × N) are train, the rest validation.
+ * The assignment therefore depends only on the seed and the set of qkeys, never on the order of the input
+ * rows (SubPOP's own split depended on worker completion order). Everything else is test: the evaluation
+ * survey (role `eval`), held-out waves, and — for unseen-subpopulation experiments — every row of a held-out
+ * group or attribute, whatever its question.
+ */
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { SubpopRow } from './rows.js';
+
+export type Split = 'train' | 'val' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+export type Role = 'train' | 'eval';
+
+export interface SplitOptions {
+  seed: number;
+  /** Share of training questions that go to train (SubPOP: 0.9); the rest are validation. */
+  trainRatio: number;
+  /** Wave → role, for every wave the rows may name. */
+  roles: ReadonlyMap<string, Role>;
+  holdoutWaves?: readonly string[];
+  /** `ATTRIBUTE/Group`, e.g. `RELIG/Hindu` (the group name may itself contain "/"). */
+  holdoutGroups?: readonly string[];
+  holdoutAttributes?: readonly string[];
+}
+
+type Counts = Record<Split, number>;
+
+export interface SplitManifest {
+  seed: number;
+  train_ratio: number;
+  holdout: { waves: string[]; groups: string[]; attributes: string[] };
+  rows: Counts;
+  questions: Counts;
+  /** Test questions that also have rows in train or val (expected when groups are held out). */
+  test_questions_in_training: number;
+  waves: { wave: string; role: Role; rows: Counts; questions: Counts }[];
+  groups: { attribute: string; group: string; rows: Counts }[];
+}
+
+export interface SplitResult {
+  rows: Record<Split, SubpopRow[]>;
+  manifest: SplitManifest;
+}
+
+/** Train/validation assignment of a set of qkeys: a pure function of the seed and the set. */
+export function assignQuestions(qkeys: Iterable<string>, seed: number, trainRatio: number): Map<string, 'train' | 'val'> {
+  const sorted = [...new Set(qkeys)].sort(byCodeUnits);
+  const rng = xoroshiro128plus(seed);
+  for (let i = sorted.length - 1; i > 0; i--) {
+    const j = uniformInt(rng, 0, i);
+    [sorted[i], sorted[j]] = [sorted[j]!, sorted[i]!];
+  }
+  const nTrain = Math.round(trainRatio * sorted.length);
+  return new Map(sorted.map((q, i) => [q, i < nTrain ? 'train' : 'val']));
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const rowKey = (r: SubpopRow): string[] => [r.qkey, r.wave, r.attribute, r.group];
+
+function compareRows(a: SubpopRow, b: SubpopRow): number {
+  const ka = rowKey(a);
+  const kb = rowKey(b);
+  for (let i = 0; i < ka.length; i++) {
+    const c = byCodeUnits(ka[i]!, kb[i]!);
+    if (c) return c;
+  }
+  return 0;
+}
+
+const zero = (): Counts => ({ train: 0, val: 0, test: 0 });
+
+/** Splits the rows; each split comes out sorted by (qkey, wave, attribute, group). */
+export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where = 'rows'): SplitResult {
+  const holdoutWaves = new Set(opts.holdoutWaves ?? []);
+  const holdoutGroups = new Set(opts.holdoutGroups ?? []);
+  const holdoutAttributes = new Set(opts.holdoutAttributes ?? []);
+  if (!Number.isSafeInteger(opts.seed)) throw new Error(`seed must be an integer (got ${opts.seed})`);
+  if (!(opts.trainRatio >= 0 && opts.trainRatio <= 1)) throw new Error(`train_ratio must lie in [0, 1] (got ${opts.trainRatio})`);
+  for (const w of holdoutWaves) if (!opts.roles.has(w)) throw new Error(`holdout_waves: "${w}" is not a wave of the wave set`);
+
+  const rows = [...input].sort(compareRows);
+  for (let i = 1; i < rows.length; i++) {
+    if (compareRows(rows[i - 1]!, rows[i]!) === 0) throw new Error(`${where}: duplicate row for ${rowKey(rows[i]!).join(' / ')}`);
+  }
+  const roleOf = (r: SubpopRow): Role => {
+    const role = opts.roles.get(r.wave);
+    if (!role) throw new Error(`${where}: wave "${r.wave}" (qkey ${r.qkey}) is not in the wave set`);
+    return role;
+  };
+  const trainingWave = (r: SubpopRow) => roleOf(r) === 'train' && !holdoutWaves.has(r.wave);
+  const heldOutGroup = (r: SubpopRow) => holdoutAttributes.has(r.attribute) || holdoutGroups.has(`${r.attribute}/${r.group}`);
+
+  const seenGroups = new Set(rows.map((r) => `${r.attribute}/${r.group}`));
+  const seenAttributes = new Set(rows.map((r) => r.attribute));
+  for (const g of holdoutGroups) if (!seenGroups.has(g)) throw new Error(`holdout_groups: no rows of group "${g}" (write ATTRIBUTE/Group)`);
+  for (const a of holdoutAttributes) if (!seenAttributes.has(a)) throw new Error(`holdout_attributes: no rows of attribute "${a}"`);
+
+  const assignment = assignQuestions(rows.filter(trainingWave).map((r) => r.qkey), opts.seed, opts.trainRatio);
+  const out: Record<Split, SubpopRow[]> = { train: [], val: [], test: [] };
+  const questions: Record<Split, Set<string>> = { train: new Set(), val: new Set(), test: new Set() };
+  const waves = new Map<string, { rows: Counts; questions: Record<Split, Set<string>> }>();
+  const groups = new Map<string, { attribute: string; group: string; rows: Counts }>();
+  for (const r of rows) {
+    const split: Split = trainingWave(r) && !heldOutGroup(r) ? assignment.get(r.qkey)! : 'test';
+    out[split].push(r);
+    questions[split].add(r.qkey);
+    if (!waves.has(r.wave)) waves.set(r.wave, { rows: zero(), questions: { train: new Set(), val: new Set(), test: new Set() } });
+    const w = waves.get(r.wave)!;
+    w.rows[split] += 1;
+    w.questions[split].add(r.qkey);
+    const gk = `${r.attribute}/${r.group}`;
+    if (!groups.has(gk)) groups.set(gk, { attribute: r.attribute, group: r.group, rows: zero() });
+    groups.get(gk)!.rows[split] += 1;
+  }
+  const sizes = (s: Record<Split, Set<string>>): Counts => ({ train: s.train.size, val: s.val.size, test: s.test.size });
+  const manifest: SplitManifest = {
+    seed: opts.seed,
+    train_ratio: opts.trainRatio,
+    holdout: { waves: [...holdoutWaves], groups: [...holdoutGroups], attributes: [...holdoutAttributes] },
+    rows: { train: out.train.length, val: out.val.length, test: out.test.length },
+    questions: sizes(questions),
+    test_questions_in_training: [...questions.test].filter((q) => questions.train.has(q) || questions.val.has(q)).length,
+    waves: [...waves.keys()].sort(byCodeUnits).map((wave) => ({ wave, role: opts.roles.get(wave)!, rows: waves.get(wave)!.rows, questions: sizes(waves.get(wave)!.questions) })),
+    groups: [...groups.keys()].sort(byCodeUnits).map((k) => groups.get(k)!),
+  };
+  return { rows: out, manifest };
+}
