@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { counted, exists, makeProject, pipe, read, runsOf, stageApi, startPipe, until, write } from '../runner/helpers.js';
-import { clusterTest, jobField, queueOf, submittedJobs } from './helpers.js';
+import { alive, clusterTest, jobField, queueOf, submittedJobs } from './helpers.js';
 
 // These tests drive the real `pipe` CLI (bin/pipe.js: dist/ after `npm run build`, else the sources) against
 // the Slurm cluster of scripts/slurm/local-cluster.sh.
@@ -134,22 +134,18 @@ stages:
     outs: [out/side.txt]
 `;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-}
-
-clusterTest('Ctrl-C cancels every job the run submitted and exits 130; nothing is published', async (t) => {
-  const dir = makeProject({ 'pipeline.yaml': gated });
+/** Starts `pipe run` on the gated pipeline and waits until all its jobs are submitted and the slow one runs. */
+async function startGated(dir: string): Promise<{ run: ReturnType<typeof startPipe>; jobs: Map<string, string> }> {
   const run = startPipe(dir, 'run');
   let stdout = '';
   run.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   await until(() => exists(dir, 'slow.pid') && submittedJobs(stdout).size === 3, 60_000, 'the slow job to start');
+  return { run, jobs: submittedJobs(stdout) };
+}
+
+clusterTest('Ctrl-C cancels every job the run submitted and exits 130; nothing is published', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': gated });
+  const { run } = await startGated(dir);
   const stagePid = Number(read(dir, 'slow.pid'));
   run.kill('SIGINT');
   const r = await run;
@@ -167,11 +163,7 @@ clusterTest('Ctrl-C cancels every job the run submitted and exits 130; nothing i
 
 clusterTest('pipe status shows the job id and state of each stage of a run in progress', async (t) => {
   const dir = makeProject({ 'pipeline.yaml': gated });
-  const run = startPipe(dir, 'run');
-  let stdout = '';
-  run.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  await until(() => exists(dir, 'slow.pid') && submittedJobs(stdout).size === 3, 60_000, 'the slow job to start');
-  const jobs = submittedJobs(stdout);
+  const { run, jobs } = await startGated(dir);
   const s = await pipe(dir, 'status');
   t.true(s.stdout.includes(`▶ slow will run (Slurm job ${jobs.get('slow')}: RUNNING)`), s.stdout);
   t.true(s.stdout.includes(`… next may run (Slurm job ${jobs.get('next')}: PENDING)`), s.stdout);
