@@ -12,7 +12,6 @@ import { StageParams } from '../lm/stage-params.js';
 import { loadWaveManifest } from '../net/waves.js';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { aggregate, loadExclusions } from '../survey/aggregate.js';
-import type { Family } from '../survey/subpopulations.js';
 import { groupSet, loadSubpopulations } from '../survey/subpopulations.js';
 
 const trim = (p: string) => path.normalize(p).replace(/\/+$/, '');
@@ -42,7 +41,7 @@ export default defineStage(async (ctx) => {
     const tables = ctx.deps.find((d) => path.basename(trim(d)) === id);
     if (!tables) throw new Error(`${ctx.name}: no tables for wave ${id}: declare artifacts/tables/${id}/ under deps`);
     const ordinals = typeof entry.ordinals === 'string' ? declared(ctx, entry.ordinals, `curated ordinals of ${id}`) : undefined;
-    return { id, family: entry.family as Family, tables, ordinals };
+    return { id, family: entry.family, tables, ordinals };
   });
   const [outDir] = ctx.outs;
   if (!outDir) throw new Error(`${ctx.name}: declare artifacts/rows/ under outs`);
@@ -59,9 +58,10 @@ export default defineStage(async (ctx) => {
     groupSet: groups,
     threads: ctx.resources.cpus || undefined,
     memoryLimit: ctx.resources.mem || undefined,
-    progress: (note) => ctx.progress({ done: ++step, total: waves.length + 2, unit: 'steps', note }),
+    signal: ctx.signal,
+    progress: (note) => ctx.progress({ done: step++, total: 3, unit: 'steps', note }),
   });
-  const skipped = summary.waves.flatMap((w) => w.skipped.map((s) => s.message));
-  ctx.progress({ done: waves.length + 2, total: waves.length + 2, unit: 'steps', note: `${summary.rows} rows, ${skipped.length} groups skipped` });
-  for (const line of skipped) console.log(line);
+  const skipped = summary.waves.reduce((n, w) => n + w.skipped.length, 0);
+  const note = `${summary.rows} rows; ${skipped} wave × group pairs skipped, ${summary.below_min_n} rows below min_n (see ${path.join(outDir, 'summary.json')})`;
+  ctx.progress({ done: 3, total: 3, unit: 'steps', note });
 });

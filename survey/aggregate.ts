@@ -51,6 +51,8 @@ export interface AggregateOptions {
   /** DuckDB memory limit in bytes (it spills to a temporary directory beyond it). */
   memoryLimit?: number;
   progress?: (note: string) => void;
+  /** Interrupts the running query when aborted. */
+  signal?: AbortSignal;
 }
 
 const TABLES = ['questions', 'answers', 'respondents', 'profiles', 'value_labels'] as const;
@@ -281,6 +283,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
   if (opts.memoryLimit) config.memory_limit = `${Math.floor(opts.memoryLimit / 2 ** 20)}MiB`;
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
+  const interrupt = () => conn.interrupt();
+  opts.signal?.addEventListener('abort', interrupt);
   try {
     opts.progress?.(`reading the tables of ${waves.length} waves`);
     const tables = await readWaveTables(conn, waves);
@@ -365,6 +369,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     writeFileAtomic(path.join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   } finally {
+    opts.signal?.removeEventListener('abort', interrupt);
     conn.closeSync();
     instance.closeSync();
     fs.rmSync(spill, { recursive: true, force: true });
