@@ -4,7 +4,7 @@
  * artifacts/split/ when present, otherwise synthetic rows of the same size (7 waves × 30 questions × 22
  * groups, split 9:1 by question).
  *
- *   npx tsx bench/train-demo.ts [--epochs 3] [--lr 1e-3] [--batch 32] [--steering QA] [--workers 2]
+ *   npx tsx bench/train-demo.ts [--epochs 6] [--lr 2e-4] [--batch 32] [--steering QA] [--workers 2]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +18,8 @@ import { syntheticRows } from './lm-synthetic.js';
 
 const { values: args } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '3' },
-    lr: { type: 'string', default: '1e-3' },
+    epochs: { type: 'string', default: '6' },
+    lr: { type: 'string', default: '2e-4' },
     batch: { type: 'string', default: '32' },
     steering: { type: 'string', default: 'QA' },
     workers: { type: 'string', default: String(os.availableParallelism()) },

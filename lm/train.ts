@@ -294,7 +294,7 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
     let epochLoss = NaN;
     let shardSeq = 0;
 
-    const validate_ = async (): Promise<number | null> => {
+    const validationLoss = async (): Promise<number | null> => {
       if (val.examples.length === 0) return null;
       let sum = 0;
       for (const batch of valBatches) for (const l of await pool!.losses(params, shardsOf(batch, shardCount))) sum += l;
@@ -337,7 +337,7 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
         o.progress?.({ done: step, total: totalSteps, note: `epoch ${epoch}/${o.epochs} · loss ${loss.toFixed(4)} · ${Math.round(tps)} tok/s · ETA ${duration(eta)}` });
       }
       epochLoss = epochSum / train.examples.length;
-      const v = await validate_();
+      const v = await validationLoss();
       if (v !== null) lossLines.push(JSON.stringify({ epoch, step, val_loss: v }));
       log(`epoch ${epoch}/${o.epochs}: train KL ${epochLoss.toFixed(4)}${v === null ? '' : `, val KL ${v.toFixed(4)}`}`);
       // Without validation rows the last epoch's adapter is kept.

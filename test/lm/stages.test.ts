@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StageContext } from '../../runner/stage.js';
+import { ctx } from '../eval/helpers.js';
 import { runTinyModel } from '../../stages/tiny-model.js';
 import { runTrain } from '../../stages/train.js';
 import { checkModelWeights } from '../../lm/registry.js';
@@ -11,25 +11,6 @@ import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { buildPrompt } from '../../survey/prompts.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-stage-'));
-
-function ctx(over: Partial<StageContext>): StageContext {
-  return {
-    name: 'stage',
-    params: {},
-    item: undefined,
-    key: undefined,
-    deps: [],
-    outs: [],
-    metrics: [],
-    env: {},
-    resources: { cpus: 1, gpus: 0, mem: 0 },
-    root: process.cwd(),
-    signal: new AbortController().signal,
-    progress: () => {},
-    ...over,
-  };
-}
-
 function writeSplit(dir: string): void {
   const rows = syntheticRows(3, 1, 3);
   const by = (q: string) => rows.filter((r) => r.qkey.startsWith(q)).map((r) => JSON.stringify(r)).join('\n') + '\n';
