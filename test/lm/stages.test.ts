@@ -11,6 +11,7 @@ import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { buildPrompt } from '../../survey/prompts.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-stage-'));
+
 function writeSplit(dir: string): void {
   const rows = syntheticRows(3, 1, 3);
   const by = (q: string) => rows.filter((r) => r.qkey.startsWith(q)).map((r) => JSON.stringify(r)).join('\n') + '\n';
