@@ -1,0 +1,132 @@
+/**
+ * The HTML report (artifacts/report/report.html): the tables of RESULTS.md plus three kinds of chart — WD per
+ * group (zero-shot vs fine-tuned, with the human bound), the training loss curves (the adapters' losses.jsonl,
+ * copied by the eval stage) and predicted against human option probabilities. One self-contained file: inline
+ * CSS and SVG, no scripts, fonts or other requests.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { FormatError, validate } from '../lib/schema.js';
+import { groupWdSpec, lossSpec, renderSvg, scatterSpec, type LossPoint, type ProbabilityPoint } from './report-charts.js';
+import {
+  attributeTables,
+  columns,
+  columnTitle,
+  definitions,
+  INTRO,
+  mainRows,
+  modelNote,
+  NO_MODELS,
+  READOUT_NOTE,
+  readoutRows,
+  type ModelResults,
+  type Results,
+} from './report.js';
+
+const template = fs.readFileSync(new URL('./report/template.html', import.meta.url), 'utf8');
+
+/** At most this many points per (model, run) in a scatter; every k-th point is kept. */
+export const SCATTER_POINTS = 2000;
+
+export const escapeHtml = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+/** Lines of a JSONL file, each validated against `schema`. */
+function readJsonl<T>(file: string, schema: string): T[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((line, i) => {
+    let data: unknown;
+    try {
+      data = JSON.parse(line);
+    } catch (err) {
+      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
+    }
+    return validate<T>(schema, data, `${file}:${i + 1}`);
+  });
+}
+
+type LossLine = { epoch: number; step: number; loss: number } | { epoch: number; step: number; val_loss: number };
+
+export function lossPoints(m: ModelResults): LossPoint[] {
+  const file = path.join(m.dir, 'losses.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return readJsonl<LossLine>(file, 'adapter-losses').map((l) =>
+    'loss' in l ? { model: m.metrics.model, step: l.step, loss: l.loss, kind: 'train' } : { model: m.metrics.model, step: l.step, loss: l.val_loss, kind: 'validation' },
+  );
+}
+
+interface PredictionLine {
+  human: number[];
+  zero_shot: { distribution: number[] };
+  fine_tuned: { distribution: number[] };
+}
+
+export function probabilityPoints(m: ModelResults, cap = SCATTER_POINTS): ProbabilityPoint[] {
+  const file = path.join(m.dir, 'predictions.jsonl');
+  if (!fs.existsSync(file)) return [];
+  const lines = readJsonl<PredictionLine>(file, 'predictions');
+  return (['Zero-shot', 'Fine-tuned'] as const).flatMap((run) => {
+    const key = run === 'Zero-shot' ? 'zero_shot' : 'fine_tuned';
+    const all = lines.flatMap((l) => l.human.map((human, i) => ({ run, human, model: l[key].distribution[i]! })));
+    const every = Math.max(1, Math.ceil(all.length / cap));
+    return all.filter((_, i) => i % every === 0);
+  });
+}
+
+function htmlTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cell = (tag: string, text: string, i: number) => `<${tag}${i > 0 ? ' class="num"' : ''}>${escapeHtml(text)}</${tag}>`;
+  return [
+    '<table>',
+    `<thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+  ].join('\n');
+}
+
+const figure = (svg: string, caption: string) => `<figure>\n${svg}\n<figcaption class="note">${escapeHtml(caption)}</figcaption>\n</figure>`;
+
+export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS): Promise<string> {
+  const title = 'SubPOP reproduction: results';
+  const body: string[] = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(INTRO)}</p>`];
+  const cols = columns(results);
+  if (!cols.length) {
+    body.push(`<p>${escapeHtml(NO_MODELS)}</p>`);
+  } else {
+    body.push(
+      '<h2>WD by evaluation set</h2>',
+      htmlTable(['Method', ...cols.map(columnTitle)], mainRows(cols).map(([label, cells]) => [label, ...cells])),
+      `<dl>${definitions(results.bounds?.bootstrap).map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl>`,
+      '<h2>Readout</h2>',
+      `<p class="note">${escapeHtml(READOUT_NOTE)}</p>`,
+      htmlTable(['', ...cols.map(columnTitle)], readoutRows(cols).map(([label, cells]) => [label, ...cells])),
+      '<h2>Models</h2>',
+      `<ul>${results.models.map(({ metrics }) => `<li>${escapeHtml(modelNote(metrics))}</li>`).join('')}</ul>`,
+      '<h2>WD per subpopulation</h2>',
+    );
+    for (const c of cols) {
+      body.push(`<h3>${escapeHtml(columnTitle(c))}</h3>`, figure(await renderSvg(groupWdSpec(c.set.zero_shot, c.set.fine_tuned, c.bounds?.human)), 'Mean WD over the group’s rows; lower is better.'));
+    }
+    const losses = results.models.flatMap(lossPoints);
+    body.push('<h2>Training loss</h2>');
+    body.push(
+      losses.length
+        ? figure(await renderSvg(lossSpec(losses)), 'Forward KL of each training step (lines) and of the validation rows after each epoch (diamonds).')
+        : '<p class="note">No training curve (losses.jsonl) in the evaluated models’ folders.</p>',
+    );
+    body.push('<h2>Predicted vs human option probabilities</h2>');
+    for (const m of results.models) {
+      const points = probabilityPoints(m, scatterCap);
+      if (!points.length) continue;
+      body.push(
+        `<h3>${escapeHtml(m.metrics.model)}</h3>`,
+        figure(await renderSvg(scatterSpec(points)), `Every option of every evaluated row (at most ${scatterCap} points per panel, every k-th kept); the dashed line is a perfect prediction.`),
+      );
+    }
+    body.push('<h2>WD by attribute</h2>');
+    for (const t of attributeTables(results)) body.push(`<h3>${escapeHtml(t.set)}</h3>`, htmlTable(t.head, t.rows));
+  }
+  // Replacer functions: the inserted text may contain `$` patterns that a replacement string would expand.
+  return template.replace('{{title}}', () => escapeHtml(title)).replace('{{body}}', () => body.join('\n'));
+}
