@@ -14,8 +14,8 @@
 -- Results: pair_status (every question × formed group, with why a pair yields no row), rows_out (ordered by
 -- qid, group_pos) and uncounted.
 
--- Members of each group with a usable weight. A missing (NULL) weight counts as 0, and a respondent of
--- weight 0 contributes nothing, so both are left out (also from n_respondents). Weights become DECIMAL (12
+-- Members of each group with a usable weight. A missing (NULL, or not finite) weight counts as 0, and a
+-- respondent of weight 0 contributes nothing, so both are left out (also from n_respondents). Weights become DECIMAL (12
 -- decimals; survey/aggregate.ts checks they are below 10^6) so that sums are exact: the result then does not
 -- depend on the order in which parallel threads add them.
 CREATE OR REPLACE TEMP TABLE weighted_members AS
@@ -23,7 +23,7 @@ SELECT DISTINCT p.wave, p.respondent, r.group_pos, w.weight::DECIMAL(18, 12) AS 
 FROM read_parquet(getvariable('profiles_files')) AS p
 JOIN group_rules AS r ON r.wave = p.wave AND r.variable = p.variable AND r.code = p.code
 JOIN read_parquet(getvariable('respondents_files')) AS w ON w.wave = p.wave AND w.respondent = p.respondent
-WHERE w.weight > 0;
+WHERE w.weight > 0 AND isfinite(w.weight);
 
 -- Weighted count of every (question, group, option) among valid answers: missing answers are absent from
 -- the answers table, and codes that are no option (nor the refusal) are dropped by the join.

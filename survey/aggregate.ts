@@ -147,7 +147,7 @@ async function readWaveTables(conn: DuckDBConnection, waves: readonly WaveInput[
     conn,
     `SELECT filename, list(DISTINCT wave) AS waves, NULL AS max_weight FROM ${scan('questions')} GROUP BY filename
      UNION ALL
-     SELECT filename, list(DISTINCT wave), max(weight) FROM ${scan('respondents')} GROUP BY filename`,
+     SELECT filename, list(DISTINCT wave), max(weight) FILTER (WHERE isfinite(weight)) FROM ${scan('respondents')} GROUP BY filename`,
   );
   for (const c of checks) {
     const w = waveOf(c.filename);

@@ -2,8 +2,10 @@
  * A question's answer options, refusal and ordinal values.
  *
  * By default the options are the question's value labels in code order: labels of missing-data codes are left
- * out, the family's refusal label becomes the final "Refused", and ordinals are the positions 1..K. An
- * evaluation survey may carry hand-curated ordinals (the manifest's `ordinals:` file) in one of two forms:
+ * out, the family's refusal label becomes the final "Refused" (SubPOP's row schema always ends with it, so a
+ * question without a refusal label gets one that nobody chose: refusal_rate 0), and ordinals are the positions
+ * 1..K. An evaluation survey may carry hand-curated ordinals (the manifest's `ordinals:` file) in one of two
+ * forms:
  *
  * - ours, YAML (schemas/ordinals.schema.json): per qkey, the answer options in order with their ordinals;
  * - the authors' `refined_qkey_dict.json` (schemas/refined-qkey-dict.schema.json): per qkey `option_list`

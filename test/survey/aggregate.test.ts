@@ -397,3 +397,27 @@ test('subpopulations.yaml errors point at file:line:col', (t) => {
   const bad = text.replace('label: Male', 'lable: Male');
   t.throws(() => loadSubpopulations(file, bad), { message: /^subpops\.yaml:8:\d+: / });
 });
+
+test('weights that are not finite count as missing; weights too large to sum exactly are an error', async (t) => {
+  // JSON has no NaN or Infinity: write them into the Parquet file afterwards.
+  const dir = tmp();
+  const tables = await writeWave(dir, w1);
+  const file = path.join(tables, 'respondents.parquet');
+  const patch = async (weights: string) => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    await conn.run(`CREATE TABLE r AS SELECT wave, respondent, CASE respondent ${weights} ELSE weight END AS weight FROM read_parquet('${file}')`);
+    await conn.run(`COPY r TO '${file}' (FORMAT parquet)`);
+    conn.closeSync();
+    instance.closeSync();
+  };
+  const anyLiberal: GroupSpec = { attribute: 'POLIDEOLOGY', group: 'Any liberal', membership: { atp: { variable: 'F_IDEO', labels: ['Liberal', 'Very liberal'] } } };
+  const aggregateW1 = () =>
+    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', tables }], groups: [anyLiberal], exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
+  await patch(`WHEN 'r2' THEN 'NaN'::DOUBLE WHEN 'r3' THEN 'Infinity'::DOUBLE`);
+  await aggregateW1();
+  // Any liberal = r1, r2, r3, r5: r2 (NaN), r3 (infinite) and r5 (NULL) count as unweighted, leaving r1 (Favor)
+  t.like(find(readRows(path.join(dir, 'rows', 'rows.jsonl')), 'Q1_W1', 'Any liberal'), { n_respondents: 1, weight_sum: 2, responses: [1, 0] });
+  await patch(`WHEN 'r2' THEN 2e6`);
+  await t.throwsAsync(aggregateW1(), { message: `${path.resolve(file)}: weight 2000000 (wave ATP_W1) is not below 1000000, the largest the aggregation sums exactly` });
+});
