@@ -3,9 +3,10 @@
  * bound) and the human bootstrap (lower bound) — per row and as metrics in the eval stage's layout. See
  * survey/bootstrap.ts.
  *
- * deps: the split folder; the ingested tables (artifacts/tables/, holding <WAVE>/*.parquet for every wave the
- * val and test rows name); config/waves.yaml (family and ordinals file of each wave), config/exclusions.yaml
- * (how families mark refusals and missing codes) and config/subpopulations.yaml (group membership rules).
+ * deps: the split folder; the ingested tables of every wave the val and test rows name (artifacts/tables/, or
+ * each artifacts/tables/<WAVE>/); config/waves.yaml (family and curated ordinals file of each wave — declare
+ * those files too), config/exclusions.yaml (how families mark refusals and missing codes) and
+ * config/subpopulations.yaml (group membership rules).
  * params: bootstrap_samples (100), seed (42), eval_file ('' = none; an external SubPOP-format file gets the
  * uniform bound only, having no respondents).
  * outs: artifacts/bounds/ with bounds.jsonl and metrics.json, byte-identical for the same inputs and seed.
@@ -34,6 +35,9 @@ function configDep(ctx: StageContext, name: string): string {
   return file;
 }
 
+const trim = (p: string): string => path.normalize(p).replace(/\/+$/, '');
+const isInside = (file: string, dir: string): boolean => trim(file) === trim(dir) || trim(file).startsWith(`${trim(dir)}/`);
+
 /** Where each wave's tables are: a dependency that is the wave's folder or holds it. */
 function waveTables(ctx: StageContext, rows: readonly EvalRow[], wavesFile: string): Map<string, WaveTables> {
   const manifest = loadWaveManifest(wavesFile);
@@ -45,7 +49,10 @@ function waveTables(ctx: StageContext, rows: readonly EvalRow[], wavesFile: stri
       .flatMap((d) => (path.basename(d) === wave ? [d] : [path.join(d, wave)]))
       .find((d) => fs.existsSync(path.join(d, 'questions.parquet')));
     if (!tables) throw new Error(`${ctx.name}: no ingested tables of wave ${wave} among the dependencies; depend on artifacts/tables/`);
-    out.set(wave, { family: entry.family, tables, ...(typeof entry.ordinals === 'string' ? { ordinals: entry.ordinals } : {}) });
+    const ordinals = typeof entry.ordinals === 'string' ? entry.ordinals : undefined;
+    // The curated ordinals decide which answer codes count, so they must be hashed with the stage's inputs.
+    if (ordinals && !ctx.deps.some((d) => isInside(ordinals, d))) throw new Error(`${ctx.name}: declare ${ordinals} (the curated ordinals of ${wave}) under deps`);
+    out.set(wave, { family: entry.family, tables, ...(ordinals ? { ordinals } : {}) });
   }
   return out;
 }

@@ -100,13 +100,13 @@ const setup = (async () => {
 
 /** Runs the stage on a split with these val rows (the split folder's path is part of the metrics, so it is
  * the same for the same rows). */
-async function bounds(val: SubpopRow[], params: Record<string, number | string>, out = path.join(tmp('bounds-out-'), 'bounds')) {
-  const { root, tables, configs } = await setup;
+async function bounds(val: SubpopRow[], params: Record<string, number | string>, out = path.join(tmp('bounds-out-'), 'bounds'), wavesFile?: string) {
+  const { root, tables, configs: [waves, ...configs] } = await setup;
   const split = path.join(root, 'splits', createHash('sha256').update(rowsJsonl(val)).digest('hex').slice(0, 12));
   fs.mkdirSync(split, { recursive: true });
   fs.writeFileSync(path.join(split, 'val.jsonl'), rowsJsonl(val));
   fs.writeFileSync(path.join(split, 'test.jsonl'), rowsJsonl(TEST));
-  await runBounds(ctx({ name: 'bounds', deps: [split, tables, ...configs], outs: [out], params }));
+  await runBounds(ctx({ name: 'bounds', deps: [split, tables, wavesFile ?? waves!, ...configs], outs: [out], params }));
   return { out, lines: jsonl(path.join(out, 'bounds.jsonl')), metrics: JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, any> };
 }
 
@@ -150,5 +150,8 @@ test('bounds refuse rows the tables do not reproduce or groups they cannot form,
   });
   await t.throwsAsync(bounds([row({ group: 'Centrist' })], { bootstrap_samples: 10, seed: 1 }, out), { message: /val\.jsonl:1: group POLIDEOLOGY\/Centrist is not defined in the subpopulations file$/ });
   await t.throwsAsync(bounds([row({ attribute: 'RELIG', group: 'Jewish' })], { bootstrap_samples: 10, seed: 1 }, out), { message: /val\.jsonl:1: group RELIG\/Jewish cannot be formed in ATP_W1: F_RELIG not present$/ });
+  const curated = path.join(tmp('bounds-waves-'), 'waves.yaml');
+  fs.writeFileSync(curated, fs.readFileSync((await setup).configs[0]!, 'utf8').replace('source: g.sav', 'source: g.sav, ordinals: demo/gss/ordinals.yaml'));
+  await t.throwsAsync(bounds(VAL, { bootstrap_samples: 10, seed: 1 }, out, curated), { message: 'bounds: declare demo/gss/ordinals.yaml (the curated ordinals of GSS_T) under deps' });
   t.false(fs.existsSync(out));
 });
