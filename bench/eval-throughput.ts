@@ -1,0 +1,97 @@
+/**
+ * Evaluation throughput of `tiny` on the demo set: builds the demo pipeline's inputs with the stage modules
+ * themselves (ingest of the embedded demo waves → aggregate → split → tiny-model → train), then times the eval
+ * stage (rows/s, zero-shot and fine-tuned, as it records them), the bounds stage and the report, and prints the
+ * demo results table. Steps whose output already exists in the work folder are reused, so a second run with
+ * `--work DIR` times the evaluation alone.
+ *
+ *   npx tsx bench/eval-throughput.ts [--work DIR] [--epochs 6] [--lr 2e-4] [--batch 16] [--backend auto]
+ *
+ * The speed of the WD metric itself (70,000 rows) is measured by bench/wd.ts.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { StageContext, StageModule } from '../runner/stage.js';
+import { loadWaveManifest } from '../net/waves.js';
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: 'string' },
+    epochs: { type: 'string', default: '6' },
+    lr: { type: 'string', default: '2e-4' },
+    batch: { type: 'string', default: '16' },
+    backend: { type: 'string', default: 'auto' },
+  },
+});
+const work = path.resolve(args.work ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-eval-')));
+const at = (p: string) => path.join(work, p);
+const cpus = os.availableParallelism();
+
+function ctx(name: string, deps: string[], outs: string[], params: StageContext['params'], item?: StageContext['item'], key?: string): StageContext {
+  return {
+    name,
+    params,
+    item,
+    key,
+    deps,
+    outs,
+    metrics: [],
+    env: process.env,
+    resources: { cpus, gpus: 0, mem: 0 },
+    root: process.cwd(),
+    signal: new AbortController().signal,
+    progress: () => {},
+  };
+}
+
+async function stage(module: string, c: StageContext): Promise<number> {
+  const done = c.outs.every((o) => fs.existsSync(o) && (!fs.statSync(o).isDirectory() || fs.readdirSync(o).length > 0));
+  if (done) return 0;
+  for (const o of c.outs) fs.mkdirSync(o.endsWith('.md') ? path.dirname(o) : o, { recursive: true });
+  const { default: s } = (await import(module)) as { default: StageModule };
+  const t0 = performance.now();
+  await s.run(c);
+  return (performance.now() - t0) / 1000;
+}
+
+const waves = loadWaveManifest('config/waves.yaml').sets.demo!;
+const seconds: Record<string, number> = {};
+seconds.ingest = 0;
+for (const [wave, entry] of Object.entries(waves)) {
+  const raw = at(`raw/${wave}`);
+  fs.mkdirSync(raw, { recursive: true });
+  const source = path.resolve(entry.source as string);
+  const link = path.join(raw, path.basename(source));
+  if (!fs.existsSync(link)) fs.symlinkSync(source, link);
+  seconds.ingest += await stage('../stages/ingest.js', ctx(`ingest@${wave}`, [raw], [at(`tables/${wave}`)], {}, entry, wave));
+}
+const ordinals = Object.values(waves).flatMap((e) => (typeof e.ordinals === 'string' ? [e.ordinals] : []));
+const configs = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml'];
+seconds.aggregate = await stage(
+  '../stages/aggregate.js',
+  ctx('aggregate', [...configs, 'survey/aggregate.sql', ...ordinals, ...Object.keys(waves).map((w) => at(`tables/${w}`))], [at('rows')], { waveset: 'demo' }),
+);
+seconds.split = await stage('../stages/split.js', ctx('split', [at('rows'), 'config/waves.yaml'], [at('split')], { waveset: 'demo', seed: 42 }));
+seconds['tiny-model'] = await stage('../stages/tiny-model.js', ctx('tiny-model', [at('split')], [at('models/tiny/base')], { seed: 42 }));
+seconds.train = await stage(
+  '../stages/train.js',
+  ctx('train', [at('split'), at('models/tiny/base')], [at('models/tiny/adapter')], { model: 'tiny', seed: 42, epochs: Number(args.epochs), lr: Number(args.lr), backend: args.backend }),
+);
+for (const o of ['eval/tiny', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
+seconds.eval = await stage(
+  '../stages/eval.js',
+  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { model: 'tiny', batch_size: Number(args.batch), backend: args.backend }),
+);
+seconds.bounds = await stage('../stages/bounds.js', ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], { bootstrap_samples: 100, seed: 42 }));
+seconds.report = await stage('../stages/report.js', ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));
+
+const metrics = JSON.parse(fs.readFileSync(at('eval/tiny/metrics.json'), 'utf8'));
+const rows = metrics.sets.reduce((n: number, s: { rows: number }) => n + s.rows, 0);
+console.log(`work folder: ${work}`);
+console.log(`stage seconds (0 = reused): ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.speed.prompts} distinct prompts, backend ${metrics.speed.backend}, batch ${args.batch}`);
+for (const run of ['zero_shot', 'fine_tuned']) console.log(`  ${run}: ${metrics.speed[run].seconds} s, ${metrics.speed[run].rows_per_second} rows/s`);
+console.log(`bounds: ${rows} rows in ${seconds.bounds!.toFixed(1)} s (100 bootstrap samples per row)`);
+console.log(fs.readFileSync(at('report/RESULTS.md'), 'utf8').split('## Readout')[0]);
