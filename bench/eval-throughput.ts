@@ -65,7 +65,7 @@ for (const [wave, entry] of Object.entries(waves)) {
   const source = path.resolve(entry.source as string);
   const link = path.join(raw, path.basename(source));
   if (!fs.existsSync(link)) fs.symlinkSync(source, link);
-  seconds.ingest += await stage('../stages/ingest.js', ctx(`ingest@${wave}`, [raw], [at(`tables/${wave}`)], {}, entry, wave));
+  seconds.ingest += await stage('../stages/ingest.js', ctx(`ingest@${wave}`, [raw], [at(`tables/${wave}`)], {}, entry as StageContext['item'], wave));
 }
 const ordinals = Object.values(waves).flatMap((e) => (typeof e.ordinals === 'string' ? [e.ordinals] : []));
 const configs = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml'];
