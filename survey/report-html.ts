@@ -22,8 +22,7 @@ import {
   type ModelResults,
   type Results,
 } from './report.js';
-
-const template = fs.readFileSync(new URL('./report/template.html', import.meta.url), 'utf8');
+import { page } from './report/template.js';
 
 /** At most this many points per (model, run) in a scatter; every k-th point is kept. */
 export const SCATTER_POINTS = 2000;
@@ -127,6 +126,5 @@ export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS):
     body.push('<h2>WD by attribute</h2>');
     for (const t of attributeTables(results)) body.push(`<h3>${escapeHtml(t.set)}</h3>`, htmlTable(t.head, t.rows));
   }
-  // Replacer functions: the inserted text may contain `$` patterns that a replacement string would expand.
-  return template.replace('{{title}}', () => escapeHtml(title)).replace('{{body}}', () => body.join('\n'));
+  return page(escapeHtml(title), body.join('\n'));
 }

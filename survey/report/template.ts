@@ -1,9 +1,14 @@
-<!DOCTYPE html>
+/**
+ * The page around the HTML report: inline CSS only, no scripts, fonts or other resources. A module rather than
+ * an .html file so that the report stage's code hash covers it.
+ */
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}}</title>
+<title>${title}</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; line-height: 1.45; }
   h1 { font-size: 1.6rem; }
@@ -22,6 +27,8 @@
 </style>
 </head>
 <body>
-{{body}}
+${body}
 </body>
 </html>
+`;
+}
