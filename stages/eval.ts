@@ -15,13 +15,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { writeFileAtomic } from '../lib/atomic.js';
-import { FormatError, validate } from '../lib/schema.js';
+import { validate } from '../lib/schema.js';
 import { loadModel } from '../lm/load.js';
 import { checkModelWeights } from '../lm/registry.js';
 import { splitFiles } from '../lm/split.js';
 import { StageParams } from '../lm/stage-params.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { loadEvalSets } from '../survey/evaluate-sets.js';
+import { readJsonl } from '../survey/evaluate-jsonl.js';
 import { summarise } from '../survey/evaluate-summary.js';
 import { predictionLine, readDistributions, scorePrediction, type Prediction } from '../survey/evaluate.js';
 
@@ -36,18 +37,8 @@ function depHolding(ctx: StageContext, file: string, unless?: string): string | 
 function readLosses(dir: string): string {
   const file = path.join(dir, 'losses.jsonl');
   if (!fs.existsSync(file)) throw new Error(`${file}: missing (the train stage writes it beside the adapter)`);
-  const text = fs.readFileSync(file, 'utf8');
-  text.split('\n').forEach((line, i) => {
-    if (line === '') return;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch (err) {
-      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
-    }
-    validate('adapter-losses', data, `${file}:${i + 1}`);
-  });
-  return text;
+  readJsonl(file, 'adapter-losses');
+  return fs.readFileSync(file, 'utf8');
 }
 
 export async function runEval(ctx: StageContext): Promise<void> {

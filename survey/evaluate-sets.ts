@@ -4,26 +4,18 @@
  * authors' released subpop_eval.jsonl may be added under its own name. The eval and bounds stages load the
  * sets through this module, so both score exactly the same rows.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { FormatError, validate } from '../lib/schema.js';
+import { FormatError } from '../lib/schema.js';
+import { readJsonl } from './evaluate-jsonl.js';
 import { MAX_OPTIONS } from './prompts.js';
-import { readRows } from './rows.js';
+import { readRows, type SubpopRow } from './rows.js';
 
 /** A row as scored: the released SubPOP fields, with the wave when the row names one. */
-export interface EvalRow {
-  qkey: string;
+export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'ordinal' | 'responses' | 'refusal_rate'> & {
   wave: string | null;
-  attribute: string;
-  group: string;
-  question: string;
-  options: string[];
-  ordinal: number[];
-  responses: number[];
-  refusal_rate: number;
   /** `file:line` of the row, for messages. */
   where: string;
-}
+};
 
 export interface EvalSet {
   name: string;
@@ -38,25 +30,12 @@ export const SPLIT_SETS = ['val', 'test'] as const;
 /** Tolerance on Σ responses = 1 (the released file holds it to 2e-16). */
 const SUM_TOLERANCE = 1e-6;
 
+type ReleasedRow = Omit<EvalRow, 'where' | 'wave'> & { wave?: string };
+
 /** Reads a SubPOP-format JSONL file (schemas/released-row.schema.json); errors name `file:line`. */
 export function readReleasedRows(file: string): EvalRow[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`${file}: cannot read the evaluation file (${(err as Error).message})`);
-  }
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line, i) => {
+  return readJsonl<ReleasedRow>(file, 'released-row').map((r, i) => {
     const where = `${file}:${i + 1}`;
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch (err) {
-      throw new FormatError(`${where}: ${(err as Error).message}`);
-    }
-    const r = validate<Omit<EvalRow, 'where' | 'wave'> & { wave?: string }>('released-row', data, where);
     const k = r.options.length - 1;
     if (r.ordinal.length !== k || r.responses.length !== k) {
       throw new FormatError(`${where}: ${k} answer options before "Refused" but ${r.ordinal.length} ordinals and ${r.responses.length} responses`);
@@ -67,19 +46,10 @@ export function readReleasedRows(file: string): EvalRow[] {
   });
 }
 
-function toEvalRow(r: Omit<EvalRow, 'where' | 'wave'> & { wave?: string }, where: string): EvalRow {
-  return {
-    qkey: r.qkey,
-    wave: r.wave ?? null,
-    attribute: r.attribute,
-    group: r.group,
-    question: r.question,
-    options: r.options,
-    ordinal: r.ordinal,
-    responses: r.responses,
-    refusal_rate: r.refusal_rate,
-    where,
-  };
+/** The scored fields of a row (extra keys of an external file, or our bookkeeping columns, are not kept). */
+function toEvalRow(r: ReleasedRow, where: string): EvalRow {
+  const { qkey, attribute, group, question, options, ordinal, responses, refusal_rate } = r;
+  return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, where };
 }
 
 /** The set name of an external file: its base name without `.jsonl`. */

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FormatError, validate } from '../lib/schema.js';
+import { readJsonl } from './evaluate-jsonl.js';
 import { groupWdSpec, lossSpec, renderSvg, scatterSpec, type LossPoint, type ProbabilityPoint } from './report-charts.js';
 import {
   attributeTables,
@@ -28,21 +28,6 @@ import { page } from './report/template.js';
 export const SCATTER_POINTS = 2000;
 
 export const escapeHtml = (s: string): string => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-
-/** Lines of a JSONL file, each validated against `schema`. */
-function readJsonl<T>(file: string, schema: string): T[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line, i) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch (err) {
-      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
-    }
-    return validate<T>(schema, data, `${file}:${i + 1}`);
-  });
-}
 
 type LossLine = { epoch: number; step: number; loss: number } | { epoch: number; step: number; val_loss: number };
 
