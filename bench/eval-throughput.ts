@@ -82,7 +82,7 @@ seconds.train = await stage(
 for (const o of ['eval/tiny', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
 seconds.eval = await stage(
   '../stages/eval.js',
-  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { model: 'tiny', batch_size: Number(args.batch), backend: args.backend }),
+  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { model: 'tiny', eval_batch_size: Number(args.batch), backend: args.backend }),
 );
 seconds.bounds = await stage('../stages/bounds.js', ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], { bootstrap_samples: 100, seed: 42 }));
 seconds.report = await stage('../stages/report.js', ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));

@@ -2,11 +2,12 @@
  * eval: scores one model, zero-shot (the base model) and fine-tuned (base + LoRA adapter), on every evaluation
  * set (survey/evaluate-sets.ts) with the paper's ordinal WD, KL and the letter mass (survey/evaluate.ts).
  *
- * deps: the split folder (val.jsonl, test.jsonl); the adapter folder (artifacts/models/<model>/adapter/, the
- * one holding adapter_config.json); for models the pipeline builds (`tiny`) the base model folder
- * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml.
- * params: model, steering (QA), backend (auto), batch_size (16), eval_file ('' = none; a SubPOP-format JSONL
- * scored as one more set, named after the file).
+ * deps: the split folder (val.jsonl, test.jsonl); the adapter folder (the one holding adapter_config.json,
+ * artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the base model folder
+ * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml. Depending on
+ * artifacts/models/<model>/ covers both.
+ * params: model, eval_steering (QA, the style the paper reports), backend (auto), eval_batch_size (16),
+ * eval_file ('' = none; a SubPOP-format JSONL scored as one more set, named after the file).
  * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and losses.jsonl
  * (the adapter's training curve, copied for the report). Everything is byte-identical between runs on the same
  * backend except the `speed` block of metrics.json (rows/s).
@@ -28,9 +29,15 @@ import { predictionLine, readDistributions, scorePrediction, type Prediction } f
 
 const RUNS = ['zero_shot', 'fine_tuned'] as const;
 
-/** The dependency folder that holds `file` (and none of `unless`). */
+/** The dependency folder, or a folder directly inside one (artifacts/models/<model>/ holds base/ and adapter/),
+ * that holds `file` and not `unless`. */
 function depHolding(ctx: StageContext, file: string, unless?: string): string | undefined {
-  return ctx.deps.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
+  const candidates = ctx.deps.flatMap((d) => {
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) return [];
+    const subfolders = fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name)).sort();
+    return [d, ...subfolders];
+  });
+  return candidates.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
 }
 
 /** The adapter's losses.jsonl, checked line by line (schemas/adapter-losses.schema.json). */
@@ -44,9 +51,9 @@ function readLosses(dir: string): string {
 export async function runEval(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
-  const steering = p.string('steering', 'QA', STEERING_STYLES) as SteeringStyle;
+  const steering = p.string('eval_steering', 'QA', STEERING_STYLES) as SteeringStyle;
   const backend = p.string('backend', 'auto');
-  const batchSize = p.int('batch_size', 16);
+  const batchSize = p.int('eval_batch_size', 16);
   const evalFile = p.string('eval_file', '');
   const outDir = ctx.outs.find((o) => !ctx.metrics.includes(o));
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/eval/${model}/ under outs`);

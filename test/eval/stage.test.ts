@@ -28,10 +28,10 @@ const built = (async () => {
   fs.writeFileSync(external, released.map((r) => JSON.stringify(r) + '\n').join(''));
 })();
 
-const evalParams = { model: 'tiny', backend: 'wasm', batch_size: 4, eval_file: external };
-async function evaluate(out: string, params: Record<string, string | number> = evalParams): Promise<void> {
+const evalParams = { model: 'tiny', backend: 'wasm', eval_batch_size: 4, eval_file: external };
+async function evaluate(out: string, params: Record<string, string | number> = evalParams, deps = [split, base, adapter]): Promise<void> {
   await built;
-  await runEval(ctx({ name: 'eval', deps: [split, base, adapter], outs: [out], params }));
+  await runEval(ctx({ name: 'eval', deps, outs: [out], params }));
 }
 
 test('eval writes schema-valid predictions and metrics for val, test and an external file, deterministically', async (t) => {
@@ -76,7 +76,8 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
 
 test('eval readout: both letter spellings summed over the first len(ordinal) letters, renormalised, with the raw letter mass', async (t) => {
   const out = path.join(tmp(), 'tiny');
-  await evaluate(out, { ...evalParams, eval_file: '' });
+  // The model's folder as one dependency: base/ and adapter/ are found inside it.
+  await evaluate(out, { ...evalParams, eval_file: '' }, [split, path.dirname(base)]);
   const lines = jsonl(path.join(out, 'predictions.jsonl'));
   const m = await loadModel(base, { backend: 'wasm' });
   // Test row 0 has four answer options, the last one non-ordinal (−1): its distribution still covers all four
@@ -105,6 +106,10 @@ test('eval fails before writing anything when the adapter is missing or the exte
   fs.writeFileSync(bad, fs.readFileSync(external, 'utf8').split('\n')[0] + '\n{"qkey": "x"}\n');
   await t.throwsAsync(runEval(ctx({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
     message: new RegExp(`^${bad}:2: missing key "attribute"`),
+  });
+  // A downloadable model without weights fails with the registry's instructions, before anything is loaded.
+  await t.throwsAsync(runEval(ctx({ name: 'eval', env: { SUBPOP_MODELS_DIR: tmp() }, deps: [split, adapter], outs: [out], params: { ...evalParams, model: 'mistral-7b' } })), {
+    message: /^model mistral-7b: weights not found in .*Download the Hugging Face repository mistralai\/Mistral-7B-v0\.1/,
   });
   t.deepEqual(fs.readdirSync(out), []);
 });
