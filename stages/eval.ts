@@ -6,11 +6,11 @@
  * artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the base model folder
  * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml. Depending on
  * artifacts/models/<model>/ covers both.
- * params: model, eval_steering (QA, the style the paper reports), backend (auto), eval_batch_size (16),
- * eval_file ('' = none; a SubPOP-format JSONL scored as one more set, named after the file).
- * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and losses.jsonl
- * (the adapter's training curve, copied for the report). Everything is byte-identical between runs on the same
- * backend except the `speed` block of metrics.json (rows/s).
+ * params: model, steering (QA, BIO or PORTRAY; default QA, the style the paper reports), backend (auto),
+ * eval_batch_size (16), eval_file ('' = none; a SubPOP-format JSONL scored as one more set, named after the file).
+ * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and, when the adapter
+ * has one (a released adapter does not), losses.jsonl: its training curve, copied for the report. Everything is
+ * byte-identical between runs on the same backend except the `speed` block of metrics.json (rows/s).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,10 +40,10 @@ function depHolding(ctx: StageContext, file: string, unless?: string): string | 
   return candidates.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
 }
 
-/** The adapter's losses.jsonl, checked line by line (schemas/adapter-losses.schema.json). */
-function readLosses(dir: string): string {
+/** The adapter's training curve (schemas/adapter-losses.schema.json), when the train stage wrote one. */
+function readLosses(dir: string): string | undefined {
   const file = path.join(dir, 'losses.jsonl');
-  if (!fs.existsSync(file)) throw new Error(`${file}: missing (the train stage writes it beside the adapter)`);
+  if (!fs.existsSync(file)) return undefined;
   readJsonl(file, 'adapter-losses');
   return fs.readFileSync(file, 'utf8');
 }
@@ -51,7 +51,7 @@ function readLosses(dir: string): string {
 export async function runEval(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
-  const steering = p.string('eval_steering', 'QA', STEERING_STYLES) as SteeringStyle;
+  const steering = p.string('steering', 'QA', STEERING_STYLES) as SteeringStyle;
   const backend = p.string('backend', 'auto');
   const batchSize = p.int('eval_batch_size', 16);
   const evalFile = p.string('eval_file', '');
@@ -109,7 +109,7 @@ export async function runEval(ctx: StageContext): Promise<void> {
 
   fs.mkdirSync(outDir, { recursive: true });
   writeFileAtomic(path.join(outDir, 'predictions.jsonl'), lines.map((l) => `${l}\n`).join(''));
-  writeFileAtomic(path.join(outDir, 'losses.jsonl'), losses);
+  if (losses !== undefined) writeFileAtomic(path.join(outDir, 'losses.jsonl'), losses);
   writeFileAtomic(path.join(outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
 }
 

@@ -97,6 +97,16 @@ test('eval readout: both letter spellings summed over the first len(ordinal) let
   m.dispose();
 });
 
+test('eval of an adapter without a training curve (a released one) writes no losses.jsonl', async (t) => {
+  await built;
+  const released = path.join(tmp(), 'mistral-subpop');
+  fs.cpSync(adapter, released, { recursive: true });
+  fs.rmSync(path.join(released, 'losses.jsonl'));
+  const out = path.join(tmp(), 'tiny');
+  await evaluate(out, { ...evalParams, eval_file: '' }, [split, base, released]);
+  t.deepEqual(fs.readdirSync(out).sort(), ['metrics.json', 'predictions.jsonl']);
+});
+
 test('eval fails before writing anything when the adapter is missing or the external file is bad', async (t) => {
   await built;
   const out = path.join(tmp(), 'tiny');
