@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { renderDag } from './dagview.js';
-import { selectStages } from './dag.js';
+import { checkDependencies, selectStages } from './dag.js';
 import { collectGarbage } from './gc.js';
 import { logPath } from './execute.js';
 import { fingerprint, lockedFacts } from './facts.js';
@@ -198,6 +198,7 @@ async function commandRun(args: Args): Promise<number> {
 async function commandStatus(args: Args): Promise<number> {
   const project = await open(args);
   const names = selectStages(project.dag, args.positional);
+  checkDependencies(project.dag, names);
   const states = planStages(project, names);
   project.saveState();
   const jobs = await clusterJobs(project);

@@ -351,7 +351,8 @@ function buildInstance(
   const deps: Dep[] = [];
   for (const [i, d] of (raw.deps ?? []).entries()) {
     const spec = typeof d === 'string' ? { path: d } : d;
-    for (const p of guard(['deps', i], () => interpolatePaths(spec.path, scope))) {
+    // A dependency that interpolates to nothing (an optional input left empty, e.g. `${eval_file}`) is dropped.
+    for (const p of guard(['deps', i], () => interpolatePaths(spec.path, scope)).filter((x) => x !== '')) {
       const hint = spec.hint === undefined ? undefined : () => guard(['deps', i, 'hint'], () => interpolateText(spec.hint!, scope));
       deps.push({ path: normalizePath(root, p).path, ...(hint !== undefined ? { hint } : {}), where: locateKey('deps', i) });
     }

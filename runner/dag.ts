@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type Pipeline, type StageInstance } from './config.js';
+import { ConfigError, type Dep, type Pipeline, type StageInstance } from './config.js';
 
 export interface Dag {
   pipeline: Pipeline;
@@ -14,6 +14,8 @@ export interface Dag {
   downstream: Map<string, string[]>;
   /** All stages in a deterministic topological order. */
   order: string[];
+  /** Dependencies that neither exist nor are produced, by stage; an error only for stages that are selected. */
+  missing: Map<string, Dep[]>;
 }
 
 function ancestors(p: string): string[] {
@@ -50,6 +52,7 @@ export function buildDag(pipeline: Pipeline): Dag {
   }
 
   const upstream = new Map<string, string[]>();
+  const missing = new Map<string, Dep[]>();
   const downstream = new Map<string, string[]>(Array.from(pipeline.stages.keys(), (n) => [n, []]));
   for (const stage of pipeline.stages.values()) {
     const ups = new Set<string>();
@@ -64,10 +67,7 @@ export function buildDag(pipeline: Pipeline): Dag {
         throw new ConfigError(`${dep.where}: stage "${stage.name}" depends on its own output ${dep.path}`);
       }
       if (found.size === 0 && !fs.existsSync(path.resolve(pipeline.root, dep.path))) {
-        throw new ConfigError(
-          `${dep.where}: dependency ${dep.path} of stage "${stage.name}" neither exists nor is produced by any stage` +
-            (dep.hint ? `\n  ${dep.hint()}` : ''),
-        );
+        missing.set(stage.name, [...(missing.get(stage.name) ?? []), dep]);
       }
       for (const s of found) ups.add(s);
     }
@@ -76,7 +76,7 @@ export function buildDag(pipeline: Pipeline): Dag {
     for (const u of sorted) downstream.get(u)!.push(stage.name);
   }
   for (const list of downstream.values()) list.sort();
-  return { pipeline, upstream, downstream, order: topologicalOrder(pipeline, upstream) };
+  return { pipeline, upstream, downstream, order: topologicalOrder(pipeline, upstream), missing };
 }
 
 function topologicalOrder(pipeline: Pipeline, upstream: Map<string, string[]>): string[] {
@@ -100,6 +100,16 @@ function topologicalOrder(pipeline: Pipeline, upstream: Map<string, string[]>): 
   };
   for (const name of pipeline.stages.keys()) visit(name);
   return order;
+}
+
+/** Fails, before anything runs, when a stage about to be considered lacks a dependency nobody produces. */
+export function checkDependencies(dag: Dag, names: readonly string[]): void {
+  const problems = names.flatMap((name) =>
+    (dag.missing.get(name) ?? []).map(
+      (dep) => `${dep.where}: dependency ${dep.path} of stage "${name}" neither exists nor is produced by any stage${dep.hint ? `\n  ${dep.hint()}` : ''}`,
+    ),
+  );
+  if (problems.length) throw new ConfigError(problems.join('\n'));
 }
 
 /** Resolves command-line targets (a stage, a group such as `ingest`, or an instance `train@tiny`) to the

@@ -34,6 +34,16 @@ export interface PathHash extends FileHash {
 
 type Entry = [dev: bigint, ino: bigint, size: bigint, mtimeNs: bigint, ctimeNs: bigint, sha256: string, hashedAtNs: bigint];
 
+/** The stat cache on disk: parallel columns, which (de)serialise much faster than 20,000 small arrays. */
+interface StoredEntries {
+  paths: string[];
+  /** dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns per entry. */
+  numbers: BigInt64Array;
+  /** The entries' SHA-256 hex digests, concatenated. */
+  hashes: string;
+}
+const FIELDS = 6;
+
 const buffer = Buffer.allocUnsafe(CHUNK);
 
 export function sha256Bytes(data: string | Uint8Array): string {
@@ -80,7 +90,7 @@ export function hashPathWith(abs: string, hashFile: (file: string, st: fs.BigInt
   const tree: TreeEntry[] = [];
   const walk = (dir: string, rel: string): void => {
     for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      const child = path.join(dir, d.name);
+      const child = `${dir}/${d.name}`;
       const childRel = rel ? `${rel}/${d.name}` : d.name;
       if (d.isDirectory()) {
         walk(child, childRel);
@@ -92,28 +102,47 @@ export function hashPathWith(abs: string, hashFile: (file: string, st: fs.BigInt
       else if (cst?.isFile()) tree.push({ path: childRel, ...hashFile(child, cst) });
     }
   };
-  walk(abs, '');
+  walk(abs.endsWith('/') ? abs.slice(0, -1) : abs, '');
   tree.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return treeHash(tree);
 }
 
 export class StatCache {
-  private entries = new Map<string, Entry>();
-  private dirty = false;
+  /** Entries as loaded: path → row of `loaded` (kept columnar; most are only ever compared, never copied). */
+  private readonly index = new Map<string, number>();
+  private loaded: Omit<StoredEntries, 'paths'> = { numbers: new BigInt64Array(0), hashes: '' };
+  /** Entries added, changed (an Entry) or removed (null) since loading. */
+  private readonly changes = new Map<string, Entry | null>();
 
   constructor(private readonly file?: string) {
     if (!file) return;
+    let stored: StoredEntries;
     try {
-      const loaded = v8.deserialize(fs.readFileSync(file)) as [string, ...Entry][];
-      for (const [p, ...e] of loaded) this.entries.set(p, e as Entry);
+      stored = v8.deserialize(fs.readFileSync(file)) as StoredEntries;
     } catch {
-      // A missing or unreadable cache only costs re-hashing.
+      return; // A missing or unreadable cache only costs re-hashing.
     }
+    const { paths, numbers, hashes } = stored ?? {};
+    const wellFormed =
+      Array.isArray(paths) && numbers instanceof BigInt64Array && numbers.length === paths.length * FIELDS && typeof hashes === 'string' && hashes.length === paths.length * 64;
+    if (!wellFormed) return; // Written by another version: rebuilt as files are hashed.
+    this.loaded = { numbers, hashes };
+    paths.forEach((p, i) => this.index.set(p, i));
+  }
+
+  private entry(abs: string): Entry | undefined {
+    const changed = this.changes.get(abs);
+    if (changed !== undefined) return changed ?? undefined;
+    const i = this.index.get(abs);
+    if (i === undefined) return undefined;
+    const n = this.loaded.numbers;
+    const o = i * FIELDS;
+    return [n[o]!, n[o + 1]!, n[o + 2]!, n[o + 3]!, n[o + 4]!, this.loaded.hashes.slice(i * 64, i * 64 + 64), n[o + 5]!];
   }
 
   /** Hash of a file, read only when its stat signature changed. `st` may be passed when already known. */
   hashFile(abs: string, st: fs.BigIntStats = fs.statSync(abs, { bigint: true })): FileHash {
-    const e = this.entries.get(abs);
+    const e = this.entry(abs);
     if (
       e &&
       e[0] === st.dev &&
@@ -134,8 +163,7 @@ export class StatCache {
 
   /** Records a hash computed elsewhere (e.g. while copying), for a file whose stat is `st`. */
   remember(abs: string, st: fs.BigIntStats, sha256: string, hashedAt = BigInt(Date.now()) * 1_000_000n): void {
-    this.entries.set(abs, [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs, sha256, hashedAt]);
-    this.dirty = true;
+    this.changes.set(abs, [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs, sha256, hashedAt]);
   }
 
   /** Hash of a file or directory, or undefined when the path does not exist. */
@@ -143,27 +171,33 @@ export class StatCache {
     return hashPathWith(abs, (file, st) => this.hashFile(file, st));
   }
 
-  forget(abs: string): void {
-    if (this.entries.delete(abs)) this.dirty = true;
-  }
-
   /** Drops entries of files that no longer exist, e.g. during `pipe gc`. */
   prune(): number {
     let n = 0;
-    for (const p of this.entries.keys()) {
-      if (!fs.existsSync(p)) {
-        this.entries.delete(p);
+    for (const p of new Set([...this.index.keys(), ...this.changes.keys()])) {
+      if (this.entry(p) && !fs.existsSync(p)) {
+        this.changes.set(p, null);
         n += 1;
       }
     }
-    if (n) this.dirty = true;
     return n;
   }
 
   save(): void {
-    if (!this.file || !this.dirty) return;
-    const rows = Array.from(this.entries, ([p, e]) => [p, ...e]);
-    writeFileAtomic(this.file, v8.serialize(rows), { durable: false });
-    this.dirty = false;
+    if (!this.file || this.changes.size === 0) return;
+    const paths = [...new Set([...this.index.keys(), ...this.changes.keys()])].filter((p) => this.changes.get(p) !== null);
+    const numbers = new BigInt64Array(paths.length * FIELDS);
+    const hashes: string[] = [];
+    paths.forEach((p, i) => {
+      const e = this.entry(p)!;
+      numbers.set([e[0], e[1], e[2], e[3], e[4], e[6]], i * FIELDS);
+      hashes.push(e[5]);
+    });
+    const stored: StoredEntries = { paths, numbers, hashes: hashes.join('') };
+    writeFileAtomic(this.file, v8.serialize(stored), { durable: false });
+    this.loaded = stored;
+    this.index.clear();
+    paths.forEach((p, i) => this.index.set(p, i));
+    this.changes.clear();
   }
 }

@@ -6,7 +6,7 @@
  * local upstream, have finished.
  */
 import fs from 'node:fs';
-import { selectStages } from './dag.js';
+import { checkDependencies, selectStages } from './dag.js';
 import { executeStage, type Outcome } from './execute.js';
 import { fingerprint, lockedFacts } from './facts.js';
 import { planStages, type StageState } from './plan.js';
@@ -52,6 +52,7 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
   const started = Date.now();
   const { reporter } = options;
   const names = selectStages(project.dag, options.targets);
+  checkDependencies(project.dag, names);
   const forced = new Set(options.force ? (options.targets.length ? selectTargetsOnly(project, options.targets) : names) : []);
   const states = planStages(project, names, { force: forced });
   const outcomes: RunResult['outcomes'] = new Map();
