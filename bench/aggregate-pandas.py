@@ -6,7 +6,9 @@ and groupby on CSV copies of the ingested tables (Debian 12 ships no Parquet rea
 
 Membership codes come from the aggregate stage's summary.json (`members` per wave and group); the refusal is
 the last value label's code. Weights that are missing or not positive are left out; a (question, group) pair
-is kept when it has at least min_n respondents and not only refusals. Prints one JSON line with the times.
+is kept when it has at least min_n respondents and not only refusals. Keys are categoricals of one type across
+tables so that merges and groupby work on integer codes, one wave at a time. Prints one JSON line with the
+times.
 """
 import json
 import resource
@@ -19,10 +21,9 @@ import pandas as pd
 csv_dir, summary_file, out_file = sys.argv[1:4]
 
 t0 = time.perf_counter()
-cat = {'wave': 'category', 'qkey': 'category', 'respondent': 'category', 'variable': 'category'}
-answers = pd.read_csv(f'{csv_dir}/answers.csv', dtype={**cat, 'code': 'float64'})
+answers = pd.read_csv(f'{csv_dir}/answers.csv', dtype={'wave': 'category', 'qkey': 'category', 'respondent': 'category', 'code': 'float64'})
 respondents = pd.read_csv(f'{csv_dir}/respondents.csv', dtype={'wave': 'category', 'respondent': 'category', 'weight': 'float64'})
-profiles = pd.read_csv(f'{csv_dir}/profiles.csv', dtype={**cat, 'code': 'float64', 'label': 'object'})
+profiles = pd.read_csv(f'{csv_dir}/profiles.csv', dtype={'wave': 'category', 'respondent': 'category', 'variable': 'category', 'code': 'float64', 'label': 'object'})
 questions = pd.read_csv(f'{csv_dir}/questions.csv', dtype={'wave': 'object', 'qkey': 'object', 'codes': 'object'})
 load_seconds = time.perf_counter() - t0
 
@@ -47,20 +48,29 @@ for wave, qkey, codes in questions.itertuples(index=False):
 options = pd.DataFrame(option_rows, columns=['wave', 'qkey', 'code', 'position'])
 k_of = options[options.position > 0].groupby(['wave', 'qkey']).position.max()
 
+# One categorical type per key across tables, so that merges join on integer codes.
+resp_type = pd.CategoricalDtype(answers.respondent.cat.categories.union(respondents.respondent.cat.categories).union(profiles.respondent.cat.categories))
+qkey_type = pd.CategoricalDtype(answers.qkey.cat.categories.union(pd.Index(options.qkey.unique())))
+answers['respondent'] = answers.respondent.astype(resp_type)
+answers['qkey'] = answers.qkey.astype(qkey_type)
+respondents['respondent'] = respondents.respondent.astype(resp_type)
+profiles['respondent'] = profiles.respondent.astype(resp_type)
+profiles['variable'] = profiles.variable.astype(str)
+options['qkey'] = options.qkey.astype(qkey_type)
+
 lines = []
 for wave, ans in answers.groupby('wave', observed=True):
     weights = respondents[respondents.wave == wave][['respondent', 'weight']]
     weights = weights[weights.weight.fillna(0) > 0]
     prof = profiles[profiles.wave == wave][['respondent', 'variable', 'code']]
-    prof = prof.assign(variable=prof.variable.astype(str))
     members = prof.merge(rules[rules.wave == wave][['variable', 'code', 'group']], on=['variable', 'code'])
     members = members[['respondent', 'group']].drop_duplicates().merge(weights, on='respondent')
     opts = options[options.wave == wave][['qkey', 'code', 'position']]
-    a = ans[['qkey', 'respondent', 'code']].assign(qkey=ans.qkey.astype(str)).merge(opts, on=['qkey', 'code'])
+    a = ans[['qkey', 'respondent', 'code']].merge(opts, on=['qkey', 'code'])
     a = a.merge(members, on='respondent')
     cells = a.groupby(['qkey', 'group', 'position'], observed=True).weight.agg(['size', 'sum'])
     wide = cells['sum'].unstack('position', fill_value=0.0)
-    n = cells['size'].groupby(level=['qkey', 'group']).sum()
+    n = cells['size'].groupby(level=['qkey', 'group']).sum().reindex(wide.index)
     total = wide.sum(axis=1)
     refused = wide[0] if 0 in wide.columns else pd.Series(0.0, index=wide.index)
     keep = (n >= min_n) & (total > refused)

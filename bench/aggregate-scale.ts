@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/aggregate-scale.ts [--waves 53] [--respondents 5000] [--questions 90] [--keep DIR]
  *
+ * `--keep DIR` leaves the data in DIR, and a later run with the same sizes reuses it.
+ *
  * The synthetic waves are generated with DuckDB (hash-based, so the same every time) in the layout of
  * docs/data-model.md, with Pew's profile variables and labels (F_GENDER in every third wave instead of F_SEX,
  * F_INCOME in the older half, F_INC_SDT1 in the newer), 1% missing weights, 5% skipped questions and 3%
@@ -137,9 +139,18 @@ async function main() {
   }
   const dir = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-bench-aggregate-'));
   const tables = path.join(dir, 'tables');
+  const size = JSON.stringify({ waves: values.waves, respondents: values.respondents, questions: values.questions });
+  const sizeFile = path.join(dir, 'size.json');
   let t0 = Date.now();
-  const waves = await generate(tables, Number(values.waves), Number(values.respondents), Number(values.questions));
-  console.log(`generated ${waves.length} waves in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${tables}`);
+  let waves: string[];
+  if (fs.existsSync(sizeFile) && fs.readFileSync(sizeFile, 'utf8') === size) {
+    waves = fs.readdirSync(tables).sort();
+    console.log(`reusing the ${waves.length} waves under ${tables}`);
+  } else {
+    waves = await generate(tables, Number(values.waves), Number(values.respondents), Number(values.questions));
+    fs.writeFileSync(sizeFile, size);
+    console.log(`generated ${waves.length} waves in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${tables}`);
+  }
 
   const runs = [];
   for (const name of ['run1', 'run2']) {
