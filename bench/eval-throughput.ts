@@ -1,11 +1,12 @@
 /**
  * Evaluation throughput of `tiny` on the demo set: builds the demo pipeline's inputs with the stage modules
- * themselves (ingest of the embedded demo waves → aggregate → split → tiny-model → train), then times the eval
+ * themselves and pipeline.yaml's params (ingest of the embedded demo waves → aggregate → split → tiny-model →
+ * train; --epochs and --lr override the training params), then times the eval
  * stage (rows/s, zero-shot and fine-tuned, as it records them), the bounds stage and the report, and prints the
  * demo results table. Steps whose output already exists in the work folder are reused, so a second run with
  * `--work DIR` times the evaluation alone.
  *
- *   npx tsx bench/eval-throughput.ts [--work DIR] [--epochs 6] [--lr 2e-4] [--batch 16] [--backend auto]
+ *   npx tsx bench/eval-throughput.ts [--work DIR] [--epochs N] [--lr X] [--batch 16] [--backend auto]
  *
  * The speed of the WD metric itself (70,000 rows) is measured by bench/wd.ts.
  */
@@ -13,14 +14,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadPipeline } from '../runner/config.js';
 import type { StageContext, StageModule } from '../runner/stage.js';
 import { loadWaveManifest } from '../net/waves.js';
 
 const { values: args } = parseArgs({
   options: {
     work: { type: 'string' },
-    epochs: { type: 'string', default: '6' },
-    lr: { type: 'string', default: '2e-4' },
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
     batch: { type: 'string', default: '16' },
     backend: { type: 'string', default: 'auto' },
   },
@@ -56,6 +58,8 @@ async function stage(module: string, c: StageContext): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+const { params } = await loadPipeline(path.resolve('pipeline.yaml'), { overrides: [['waveset', 'demo']] });
+const pick = (names: string[]): StageContext['params'] => Object.fromEntries(names.map((n) => [n, params[n]!]));
 const waves = loadWaveManifest('config/waves.yaml').sets.demo!;
 const seconds: Record<string, number> = {};
 seconds.ingest = 0;
@@ -71,20 +75,26 @@ const ordinals = Object.values(waves).flatMap((e) => (typeof e.ordinals === 'str
 const configs = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml'];
 seconds.aggregate = await stage(
   '../stages/aggregate.js',
-  ctx('aggregate', [...configs, 'survey/aggregate.sql', ...ordinals, ...Object.keys(waves).map((w) => at(`tables/${w}`))], [at('rows')], { waveset: 'demo' }),
+  ctx('aggregate', [...configs, 'survey/aggregate.sql', ...ordinals, ...Object.keys(waves).map((w) => at(`tables/${w}`))], [at('rows')], { ...pick(['groups', 'min_n']), waveset: 'demo' }),
 );
-seconds.split = await stage('../stages/split.js', ctx('split', [at('rows'), 'config/waves.yaml'], [at('split')], { waveset: 'demo', seed: 42 }));
-seconds['tiny-model'] = await stage('../stages/tiny-model.js', ctx('tiny-model', [at('split')], [at('models/tiny/base')], { seed: 42 }));
+seconds.split = await stage('../stages/split.js', ctx('split', [at('rows'), 'config/waves.yaml'], [at('split')], { ...pick(['seed', 'train_ratio']), waveset: 'demo' }));
+seconds['tiny-model'] = await stage('../stages/tiny-model.js', ctx('tiny-model', [at('split')], [at('models/tiny/base')], pick(['seed', 'tiny_vocab', 'tiny_hidden', 'tiny_intermediate', 'tiny_layers', 'tiny_heads', 'tiny_kv_heads'])));
 seconds.train = await stage(
   '../stages/train.js',
-  ctx('train', [at('split'), at('models/tiny/base')], [at('models/tiny/adapter')], { model: 'tiny', seed: 42, epochs: Number(args.epochs), lr: Number(args.lr), backend: args.backend }),
+  ctx('train', [at('split'), at('models/tiny/base')], [at('models/tiny/adapter')], {
+    ...pick(['seed', 'steering', 'lr', 'epochs', 'batch_size', 'grad_accum', 'warmup_ratio', 'lora_r', 'lora_alpha', 'lora_dropout', 'lora_targets']),
+    ...(args.epochs ? { epochs: Number(args.epochs) } : {}),
+    ...(args.lr ? { lr: Number(args.lr) } : {}),
+    model: 'tiny',
+    backend: args.backend,
+  }),
 );
 for (const o of ['eval/tiny', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
 seconds.eval = await stage(
   '../stages/eval.js',
-  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { model: 'tiny', eval_batch_size: Number(args.batch), backend: args.backend }),
+  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { ...pick(['steering']), model: 'tiny', eval_batch_size: Number(args.batch), backend: args.backend }),
 );
-seconds.bounds = await stage('../stages/bounds.js', ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], { bootstrap_samples: 100, seed: 42 }));
+seconds.bounds = await stage('../stages/bounds.js', ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], pick(['seed', 'bootstrap_samples'])));
 seconds.report = await stage('../stages/report.js', ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));
 
 const metrics = JSON.parse(fs.readFileSync(at('eval/tiny/metrics.json'), 'utf8'));
@@ -93,5 +103,5 @@ console.log(`work folder: ${work}`);
 console.log(`stage seconds (0 = reused): ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
 console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.speed.prompts} distinct prompts, backend ${metrics.speed.backend}, batch ${args.batch}`);
 for (const run of ['zero_shot', 'fine_tuned']) console.log(`  ${run}: ${metrics.speed[run].seconds} s, ${metrics.speed[run].rows_per_second} rows/s`);
-console.log(`bounds: ${rows} rows in ${seconds.bounds!.toFixed(1)} s (100 bootstrap samples per row)`);
+console.log(`bounds: ${rows} rows in ${seconds.bounds!.toFixed(1)} s (${params.bootstrap_samples} bootstrap samples per row)`);
 console.log(fs.readFileSync(at('report/RESULTS.md'), 'utf8').split('## Readout')[0]);
