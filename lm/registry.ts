@@ -7,7 +7,15 @@ import path from 'node:path';
 import { loadYaml } from '../lib/schema.js';
 import { packageRoot } from '../lib/paths.js';
 
-export type ModelEntry = { built: true } | { hf_id: string; adapter?: string };
+/** Fine-tuning defaults of a model (the paper's unless config/models.yaml says otherwise). */
+export interface TrainDefaults {
+  lr: number;
+  lora_targets: string[];
+}
+
+export const PAPER_TRAIN_DEFAULTS: TrainDefaults = { lr: 2e-4, lora_targets: ['q_proj', 'v_proj'] };
+
+export type ModelEntry = ({ built: true } | { hf_id: string; adapter?: string }) & { train?: Partial<TrainDefaults> };
 
 export interface ModelRegistry {
   models_dir: string;
@@ -18,6 +26,10 @@ export const modelsFile = path.join(packageRoot, 'config', 'models.yaml');
 
 export function loadRegistry(file = modelsFile): ModelRegistry {
   return loadYaml<ModelRegistry>('models', file).data;
+}
+
+export function trainDefaults(name: string, registry = loadRegistry()): TrainDefaults {
+  return { ...PAPER_TRAIN_DEFAULTS, ...registry.models[name]?.train };
 }
 
 /** Where a downloaded model's directory is: `$SUBPOP_MODELS_DIR/<name>` or `<root>/<models_dir>/<name>`. */

@@ -10,7 +10,7 @@ export class UsageError extends Error {
 }
 
 function typeName(v: ParamValue): string {
-  if (v === null) return 'null';
+  if (v === null) return 'value';
   if (Array.isArray(v)) return 'list';
   return typeof v === 'object' ? 'map' : typeof v;
 }

@@ -5,12 +5,12 @@
  *
  * deps: the split folder, and for `tiny` the built base model (artifacts/models/tiny/base/); other models
  * are read from the models folder (config/models.yaml) and checked before anything is loaded.
- * params: model, seed, steering, lr, epochs, batch_size, grad_accum, warmup_ratio, lora_r, lora_alpha,
- * lora_dropout, lora_targets, backend.
+ * params: model, seed, steering, lr (null: the model's default), epochs, batch_size, grad_accum, warmup_ratio, lora_r, lora_alpha,
+ * lora_dropout, lora_targets (null: the model's default), backend.
  */
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
-import { checkModelWeights } from '../lm/registry.js';
+import { checkModelWeights, trainDefaults } from '../lm/registry.js';
 import { readRows } from '../survey/rows.js';
 import { splitFiles } from '../lm/split.js';
 import { StageParams } from '../lm/stage-params.js';
@@ -29,6 +29,8 @@ export function baseModelDir(ctx: StageContext, model: string): string {
 export async function runTrain(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
+  // lr and lora_targets left null take the model's defaults from config/models.yaml.
+  const defaults = trainDefaults(model);
   const modelDir = baseModelDir(ctx, model);
   const outDir = ctx.outs.find((o) => !ctx.metrics.includes(o)) ?? ctx.outs[0];
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/models/${model}/adapter/ under outs`);
@@ -41,7 +43,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     val: readRows(files.val),
     seed: p.int('seed', 42, 0),
     steering: p.string('steering', 'QA', [...STEERING_STYLES, 'ALL']) as SteeringStyle | 'ALL',
-    lr: p.number('lr', 2e-4, (v) => v > 0, 'a positive number'),
+    lr: p.number('lr', defaults.lr, (v) => v > 0, 'a positive number'),
     epochs: p.int('epochs', 3),
     batchSize: p.int('batch_size', 32),
     gradAccum: p.int('grad_accum', 1),
@@ -50,7 +52,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
       r: p.int('lora_r', 8),
       alpha: p.number('lora_alpha', 32, (v) => v > 0, 'a positive number'),
       dropout: p.number('lora_dropout', 0.05, (v) => v >= 0 && v < 1, 'in [0, 1)'),
-      targets: p.strings('lora_targets', ['q_proj', 'v_proj']),
+      targets: p.strings('lora_targets', defaults.lora_targets),
     },
     backend: p.string('backend', 'auto'),
     // Declared cpus bound the gradient processes; undeclared, one per available core.
