@@ -1,0 +1,41 @@
+/**
+ * subpop-pipe as a library: the pieces of the SubPOP experiment for scripts and notebooks. The pipeline itself
+ * runs through the `pipe` command (pipeline.yaml); these are the same functions its stages call.
+ */
+
+// Survey files
+export { openSav, SavReader } from './formats/sav/reader.js';
+export { SavError } from './formats/sav/errors.js';
+export { savMeta } from './formats/sav/meta.js';
+export { isMissingNumber, isMissingString } from './formats/sav/missing.js';
+export { download } from './net/download.js';
+export { extractMember } from './net/zip.js';
+export { fetchWave } from './net/fetch-wave.js';
+export { loadWaveManifest } from './net/waves.js';
+export { findInboxFile } from './survey/inbox.js';
+export { ingestWave } from './survey/ingest.js';
+
+// Subpopulation distributions and the split
+export { loadSubpopulations } from './survey/subpopulations.js';
+export { aggregate } from './survey/aggregate.js';
+export { splitRows } from './survey/split.js';
+
+// Prompts, models, fine-tuning
+export { buildPrompt, surveyBlock, STEERING_STYLES, type SteeringStyle } from './survey/prompts.js';
+export { loadModel, mergeAdapter, type LoadedModel } from './lm/load.js';
+export { checkModelWeights, loadRegistry, modelDir } from './lm/registry.js';
+export { readAdapter, writeAdapter } from './lm/peft.js';
+export { trainLora, type TrainMetrics, type TrainOptions } from './lm/train.js';
+export { writeTinyModel } from './lm/tiny.js';
+export { useBackend } from './lm/backend.js';
+
+// Evaluation
+export { wasserstein } from './survey/wasserstein.js';
+export { klDivergence, readDistributions, scorePrediction } from './survey/evaluate.js';
+export { summarise } from './survey/evaluate-summary.js';
+export { humanBound, uniformBound } from './survey/bootstrap.js';
+export { loadResults, resultsMarkdown } from './survey/report.js';
+export { reportHtml } from './survey/report-html.js';
+
+// Writing stages of your own
+export { defineStage, type StageContext, type StageModule } from './runner/stage.js';
