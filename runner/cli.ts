@@ -77,8 +77,8 @@ git revision REV with the change.`,
 Prints the log of the stage's last attempt (from .pipe/logs), or of the run that produced its outputs.`,
   gc: `Usage: pipe gc [--runs] [--dry-run]
 
-Removes staging folders and locks of dead processes, stat-cache entries of deleted files and cache objects
-that no run record refers to. --runs also forgets the cached runs of this pipeline that pipe.lock does not
+Removes staging folders and locks of dead processes, stat-cache entries of deleted files, Slurm job scripts
+and older Slurm logs (when no cluster run is in flight) and cache objects that no run record refers to. --runs also forgets the cached runs of this pipeline that pipe.lock does not
 point at (after that, going back to those parameter sets recomputes them).`,
 };
 
@@ -245,11 +245,11 @@ async function commandLog(args: Args): Promise<number> {
 
 async function commandGc(args: Args): Promise<number> {
   const project = await open(args);
-  const r = collectGarbage(project, { runs: args.flags.has('runs'), dryRun: args.flags.has('dry-run') });
+  const r = await collectGarbage(project, { runs: args.flags.has('runs'), dryRun: args.flags.has('dry-run') });
   const verb = args.flags.has('dry-run') ? 'would remove' : 'removed';
   process.stdout.write(
     `${verb} ${r.objects} cache objects (${(r.bytes / 1e6).toFixed(1)} MB), ${r.runs} cached runs, ${r.staging} staging folders, ` +
-      `${r.locks} stale locks, ${r.statEntries} stat-cache entries\n`,
+      `${r.locks} stale locks, ${r.statEntries} stat-cache entries, ${r.slurmFiles} Slurm leftovers\n`,
   );
   return 0;
 }

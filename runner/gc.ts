@@ -1,6 +1,7 @@
 /**
  * `pipe gc`: removes what no run needs any more — staging folders and locks of dead processes, stat-cache
- * entries of deleted files, and cache objects no run record refers to. With `runs`, it first forgets the
+ * entries of deleted files, Slurm job scripts and all but the newest Slurm log of each stage when no cluster run
+ * is in flight, and cache objects no run record refers to. With `runs`, it first forgets the
  * run records of this pipeline's stages other than the ones pipe.lock points at (this disables going back
  * to those parameter sets without recomputing). Records of other projects sharing the cache are kept.
  */
@@ -10,19 +11,21 @@ import path from 'node:path';
 import { fingerprint, lockedFacts } from './facts.js';
 import { holderAlive, type Holder } from './locks.js';
 import type { Project } from './project.js';
+import { liveSubmittedJobs } from './slurm/records.js';
 import { removeQuietly } from './workspace.js';
 
 export interface GcReport {
   staging: number;
   locks: number;
   statEntries: number;
+  slurmFiles: number;
   runs: number;
   objects: number;
   bytes: number;
 }
 
-export function collectGarbage(project: Project, options: { runs: boolean; dryRun: boolean }): GcReport {
-  const report: GcReport = { staging: 0, locks: 0, statEntries: 0, runs: 0, objects: 0, bytes: 0 };
+export async function collectGarbage(project: Project, options: { runs: boolean; dryRun: boolean }): Promise<GcReport> {
+  const report: GcReport = { staging: 0, locks: 0, statEntries: 0, slurmFiles: 0, runs: 0, objects: 0, bytes: 0 };
   const remove = (p: string): void => {
     if (!options.dryRun) removeQuietly(p);
   };
@@ -45,6 +48,12 @@ export function collectGarbage(project: Project, options: { runs: boolean; dryRu
     }
     remove(path.join(locks, name));
     report.locks += 1;
+  }
+  if ((await liveSubmittedJobs(project)).size === 0) {
+    for (const file of slurmLeftovers(project)) {
+      remove(file);
+      report.slurmFiles += 1;
+    }
   }
   if (!options.dryRun) {
     report.statEntries = project.stat.prune();
@@ -76,4 +85,22 @@ export function collectGarbage(project: Project, options: { runs: boolean; dryRu
     remove(file);
   }
   return report;
+}
+
+/** Job scripts and outcome files under .pipe/slurm, and every Slurm log but the newest of each stage. */
+function slurmLeftovers(project: Project): string[] {
+  const list = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).map((n) => path.join(dir, n)) : []);
+  const newest = new Map<string, { job: number; file: string }>();
+  const older: string[] = [];
+  for (const file of list(path.join(project.stateDir, 'logs'))) {
+    const m = /^(.+)\.slurm-(\d+)\.log$/.exec(path.basename(file));
+    if (!m) continue;
+    const job = Number(m[2]);
+    const best = newest.get(m[1]!);
+    if (!best || job > best.job) {
+      if (best) older.push(best.file);
+      newest.set(m[1]!, { job, file });
+    } else older.push(file);
+  }
+  return [...list(path.join(project.stateDir, 'slurm')), ...older];
 }

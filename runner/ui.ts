@@ -89,9 +89,10 @@ export class Reporter implements StageEvents {
     this.line(`… ${stage}: waiting for its outputs, locked by ${describeHolder(holder)}`);
   }
 
-  started(stage: string, action: 'run' | 'restore'): void {
+  /** `where` says where a stage runs when it is not this process's machine, e.g. "Slurm job 12". */
+  started(stage: string, action: 'run' | 'restore', where?: string): void {
     this.running.set(stage, { since: Date.now(), action, lastPlain: Date.now(), partial: { stdout: '', stderr: '' } });
-    if (!this.options.live) this.line(`▶ ${stage}: ${action === 'run' ? 'running' : 'restoring from the run cache'}`);
+    if (!this.options.live) this.line(`▶ ${stage}: ${action === 'run' ? 'running' : 'restoring from the run cache'}${where ? ` (${where})` : ''}`);
   }
 
   output(stage: string, text: string, stream: 'stdout' | 'stderr'): void {

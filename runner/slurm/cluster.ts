@@ -23,7 +23,7 @@ const COMPLAIN_EVERY_MS = 60_000;
 
 export interface ClusterEvents {
   line(text: string): void;
-  started(stage: string, action: 'run' | 'restore'): void;
+  started(stage: string, action: 'run' | 'restore', where?: string): void;
   output(stage: string, text: string, stream: 'stdout' | 'stderr'): void;
 }
 
@@ -197,7 +197,7 @@ export class SlurmCluster {
     for (const [id, w] of this.watching) {
       if (states.get(id)?.state !== 'RUNNING' || w.running) continue;
       w.running = true;
-      this.options.events.started(w.stage, 'run');
+      this.options.events.started(w.stage, 'run', `Slurm job ${id}`);
     }
   }
 
@@ -209,7 +209,7 @@ export class SlurmCluster {
     }
     const recorded = await takeOutcome(this.project, job);
     if (final?.state === 'COMPLETED' && recorded && recorded.status !== 'failed' && recorded.status !== 'cancelled') {
-      if (!w.running) this.options.events.started(w.stage, 'run');
+      if (!w.running) this.options.events.started(w.stage, 'run', `Slurm job ${job}`);
       return recorded;
     }
     const why = recorded?.status === 'failed' ? recorded.message : final ? describeEnd(final) : 'Slurm no longer knows the job';

@@ -83,3 +83,17 @@ test('a cache directory shared between two projects lets one reuse the other\'s 
   t.is(runsOf(b, 'train'), 0);
   t.is(read(b, 'out/tiny.txt'), 'weights-of-tiny\n');
 });
+
+test('gc removes Slurm job scripts and all but the newest Slurm log of each stage when no cluster run is in flight', async (t) => {
+  const dir = makeProject({
+    'pipeline.yaml': 'stages:\n  s:\n    cmd: echo > o\n    outs: [o]\n',
+    '.pipe/logs/s.slurm-3.log': 'old',
+    '.pipe/logs/s.slurm-12.log': 'new',
+    '.pipe/logs/s.log': 'local',
+    '.pipe/slurm/s.sh': '#!/bin/bash\n',
+  });
+  const r = await pipe(dir, 'gc');
+  t.regex(r.stdout, /, 2 Slurm leftovers/);
+  t.deepEqual(fs.readdirSync(path.join(dir, '.pipe/logs')).sort(), ['s.log', 's.slurm-12.log']);
+  t.deepEqual(fs.readdirSync(path.join(dir, '.pipe/slurm')), []);
+});
