@@ -2,7 +2,7 @@
  * Evaluation throughput of `tiny` on the demo set: builds the demo pipeline's inputs with the stage modules
  * themselves and pipeline.yaml's params (ingest of the embedded demo waves → aggregate → split → tiny-model →
  * train; --epochs and --lr override the training params), then times the eval
- * stage (rows/s, zero-shot and fine-tuned, as it records them), the bounds stage and the report, and prints the
+ * stage (rows/s, zero-shot and fine-tuned, as it returns them), the bounds stage and the report, and prints the
  * demo results table. Steps whose output already exists in the work folder are reused, so a second run with
  * `--work DIR` times the evaluation alone.
  *
@@ -15,8 +15,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadPipeline } from '../runner/config.js';
-import type { StageContext, StageModule } from '../runner/stage.js';
+import type { StageContext } from '../runner/stage.js';
 import { loadWaveManifest } from '../net/waves.js';
+import aggregateStage from '../stages/aggregate.js';
+import { runBounds } from '../stages/bounds.js';
+import { runEval, type EvalTimings } from '../stages/eval.js';
+import ingestStage from '../stages/ingest.js';
+import { runReport } from '../stages/report.js';
+import splitStage from '../stages/split.js';
+import { runTinyModel } from '../stages/tiny-model.js';
+import { runTrain } from '../stages/train.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,13 +56,13 @@ function ctx(name: string, deps: string[], outs: string[], params: StageContext[
   };
 }
 
-async function stage(module: string, c: StageContext): Promise<number> {
+/** Runs a stage unless its outputs exist; returns its wall time in seconds (0 when reused). */
+async function stage(run: (c: StageContext) => unknown, c: StageContext): Promise<number> {
   const done = c.outs.every((o) => fs.existsSync(o) && (!fs.statSync(o).isDirectory() || fs.readdirSync(o).length > 0));
   if (done) return 0;
   for (const o of c.outs) fs.mkdirSync(o.endsWith('.md') ? path.dirname(o) : o, { recursive: true });
-  const { default: s } = (await import(module)) as { default: StageModule };
   const t0 = performance.now();
-  await s.run(c);
+  await run(c);
   return (performance.now() - t0) / 1000;
 }
 
@@ -69,18 +77,18 @@ for (const [wave, entry] of Object.entries(waves)) {
   const source = path.resolve(entry.source as string);
   const link = path.join(raw, path.basename(source));
   if (!fs.existsSync(link)) fs.symlinkSync(source, link);
-  seconds.ingest += await stage('../stages/ingest.js', ctx(`ingest@${wave}`, [raw], [at(`tables/${wave}`)], {}, entry as StageContext['item'], wave));
+  seconds.ingest += await stage(ingestStage.run, ctx(`ingest@${wave}`, [raw], [at(`tables/${wave}`)], {}, entry as StageContext['item'], wave));
 }
 const ordinals = Object.values(waves).flatMap((e) => (typeof e.ordinals === 'string' ? [e.ordinals] : []));
 const configs = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml'];
 seconds.aggregate = await stage(
-  '../stages/aggregate.js',
+  aggregateStage.run,
   ctx('aggregate', [...configs, 'survey/aggregate.sql', ...ordinals, ...Object.keys(waves).map((w) => at(`tables/${w}`))], [at('rows')], { ...pick(['groups', 'min_n']), waveset: 'demo' }),
 );
-seconds.split = await stage('../stages/split.js', ctx('split', [at('rows'), 'config/waves.yaml'], [at('split')], { ...pick(['seed', 'train_ratio']), waveset: 'demo' }));
-seconds['tiny-model'] = await stage('../stages/tiny-model.js', ctx('tiny-model', [at('split')], [at('models/tiny/base')], pick(['seed', 'tiny_vocab', 'tiny_hidden', 'tiny_intermediate', 'tiny_layers', 'tiny_heads', 'tiny_kv_heads'])));
+seconds.split = await stage(splitStage.run, ctx('split', [at('rows'), 'config/waves.yaml'], [at('split')], { ...pick(['seed', 'train_ratio']), waveset: 'demo' }));
+seconds['tiny-model'] = await stage(runTinyModel, ctx('tiny-model', [at('split')], [at('models/tiny/base')], pick(['seed', 'tiny_vocab', 'tiny_hidden', 'tiny_intermediate', 'tiny_layers', 'tiny_heads', 'tiny_kv_heads'])));
 seconds.train = await stage(
-  '../stages/train.js',
+  runTrain,
   ctx('train', [at('split'), at('models/tiny/base')], [at('models/tiny/adapter')], {
     ...pick(['seed', 'steering', 'lr', 'epochs', 'batch_size', 'grad_accum', 'warmup_ratio', 'lora_r', 'lora_alpha', 'lora_dropout', 'lora_targets']),
     ...(args.epochs ? { epochs: Number(args.epochs) } : {}),
@@ -90,18 +98,19 @@ seconds.train = await stage(
   }),
 );
 for (const o of ['eval/tiny', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
+let timings: EvalTimings | undefined;
 seconds.eval = await stage(
-  '../stages/eval.js',
+  async (c) => (timings = await runEval(c)),
   ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { ...pick(['steering']), model: 'tiny', eval_batch_size: Number(args.batch), backend: args.backend }),
 );
-seconds.bounds = await stage('../stages/bounds.js', ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], pick(['seed', 'bootstrap_samples'])));
-seconds.report = await stage('../stages/report.js', ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));
+seconds.bounds = await stage(runBounds, ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], pick(['seed', 'bootstrap_samples'])));
+seconds.report = await stage(runReport, ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));
 
 const metrics = JSON.parse(fs.readFileSync(at('eval/tiny/metrics.json'), 'utf8'));
 const rows = metrics.sets.reduce((n: number, s: { rows: number }) => n + s.rows, 0);
 console.log(`work folder: ${work}`);
 console.log(`stage seconds (0 = reused): ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.speed.prompts} distinct prompts, backend ${metrics.speed.backend}, batch ${args.batch}`);
-for (const run of ['zero_shot', 'fine_tuned']) console.log(`  ${run}: ${metrics.speed[run].seconds} s, ${metrics.speed[run].rows_per_second} rows/s`);
+console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.prompts} distinct prompts, backend ${metrics.backend}, batch ${args.batch}`);
+for (const [run, t] of Object.entries(timings!)) console.log(`  ${run}: ${t.seconds.toFixed(2)} s, ${t.rowsPerSecond.toFixed(1)} rows/s`);
 console.log(`bounds: ${rows} rows in ${seconds.bounds!.toFixed(1)} s (${params.bootstrap_samples} bootstrap samples per row)`);
 console.log(fs.readFileSync(at('report/RESULTS.md'), 'utf8').split('## Readout')[0]);

@@ -48,7 +48,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-train-demo-'));
 const t0 = performance.now();
 writeTinyModel(path.join(work, 'base'), all.flatMap((r) => STEERING_STYLES.map((s) => buildPrompt(r, r, s))), DEFAULT_TINY, 42);
 const built = (performance.now() - t0) / 1000;
-const metrics = await trainLora({
+const { metrics, seconds, tokensPerSecond } = await trainLora({
   modelDir: path.join(work, 'base'),
   modelName: 'tiny',
   outDir: path.join(work, 'adapter'),
@@ -71,7 +71,7 @@ const steps = lines.filter((l) => 'loss' in l);
 const mean = (xs: { loss: number }[]) => xs.reduce((a, b) => a + b.loss, 0) / xs.length;
 const k = Math.max(1, Math.floor(steps.length / 20));
 console.log(`data: ${source}: ${train.length} train / ${val.length} val rows`);
-console.log(`tiny model built in ${built.toFixed(1)} s; training ${metrics.seconds} s on ${metrics.backend} with ${metrics.workers} process(es), ${metrics.tokens_per_second} tokens/s`);
+console.log(`tiny model built in ${built.toFixed(1)} s; training ${seconds.toFixed(1)} s on ${metrics.backend} with ${metrics.workers} process(es), ${Math.round(tokensPerSecond)} tokens/s`);
 console.log(`train KL, mean of the first ${k} steps: ${mean(steps.slice(0, k)).toFixed(4)}; of the last ${k}: ${mean(steps.slice(-k)).toFixed(4)}`);
 console.log(`val KL per epoch: ${lines.filter((l) => 'val_loss' in l).map((l) => l.val_loss.toFixed(4)).join(', ')} (best epoch ${metrics.best_epoch})`);
 console.log(`total wall time: ${total.toFixed(1)} s`);

@@ -77,8 +77,16 @@ export interface TrainMetrics {
   final_train_loss: number;
   best_val_loss: number | null;
   best_epoch: number;
-  tokens_per_second: number;
+}
+
+/** What a training run returns: the reproducible metrics (as written to metrics.json) and its wall-clock timings,
+ * which stay out of the files so that the same inputs and seed give byte-identical outputs. */
+export interface TrainResult {
+  metrics: TrainMetrics;
+  /** Wall-clock seconds of the whole run, model loading included. */
   seconds: number;
+  /** Training tokens (forward + backward) per second of optimizer steps. */
+  tokensPerSecond: number;
 }
 
 export interface Example {
@@ -237,13 +245,7 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
   return out;
 }
 
-function duration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
-
-export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
+export async function trainLora(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? (() => {});
   const started = performance.now();
   const config = readConfig(o.modelDir);
@@ -276,7 +278,8 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
       model = LlamaModel.fromWeights(config, WeightStore.open(o.modelDir));
       pool = localPool(new GradEngine(model, layout, letterGroups));
     }
-    log(`training ${o.modelName} on ${backend} with ${pool.processes} gradient process${pool.processes > 1 ? 'es' : ''}: ${train.examples.length} train / ${val.examples.length} val examples${train.skipped + val.skipped ? `, ${train.skipped + val.skipped} rows with more than ten options skipped` : ''}`);
+    const processes = `${pool.processes} gradient process${pool.processes > 1 ? 'es' : ''}`;
+    log(`training ${o.modelName} on ${backend} with ${processes}: ${train.examples.length} train / ${val.examples.length} val examples${train.skipped + val.skipped ? `, ${train.skipped + val.skipped} rows with more than ten options skipped` : ''}`);
 
     const rng = new Rng(o.seed);
     const params = initParams(shapes, rng);
@@ -332,9 +335,7 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
         epochSum += lossSum;
         lossLines.push(JSON.stringify({ epoch, step, loss, lr }));
         trainSeconds += (performance.now() - t0) / 1000;
-        const tps = tokens / trainSeconds;
-        const eta = (trainSeconds / step) * (totalSteps - step);
-        o.progress?.({ done: step, total: totalSteps, note: `epoch ${epoch}/${o.epochs} · loss ${loss.toFixed(4)} · ${Math.round(tps)} tok/s · ETA ${duration(eta)}` });
+        o.progress?.({ done: step, total: totalSteps, note: `epoch ${epoch}/${o.epochs} · loss ${loss.toFixed(4)} · ${Math.round(tokens / trainSeconds)} tok/s` });
       }
       epochLoss = epochSum / train.examples.length;
       const v = await validationLoss();
@@ -361,12 +362,13 @@ export async function trainLora(o: TrainOptions): Promise<TrainMetrics> {
       final_train_loss: epochLoss,
       best_val_loss: val.examples.length ? best.loss : null,
       best_epoch: best.epoch,
-      tokens_per_second: Math.round(tokens / trainSeconds),
-      seconds: Math.round((performance.now() - started) / 100) / 10,
     };
     validate('adapter-metrics', metrics, path.join(o.outDir, 'metrics.json'));
     writeFileAtomic(path.join(o.outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    return metrics;
+    const seconds = (performance.now() - started) / 1000;
+    const tokensPerSecond = tokens / trainSeconds;
+    log(`trained ${step} steps in ${seconds.toFixed(1)} s, ${Math.round(tokensPerSecond).toLocaleString('en-US')} tokens/s on ${backend} with ${processes}`);
+    return { metrics, seconds, tokensPerSecond };
   } finally {
     pool?.close();
     model?.dispose();

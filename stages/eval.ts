@@ -10,7 +10,7 @@
  * eval_batch_size (16), eval_file ('' = none; a SubPOP-format JSONL scored as one more set, named after the file).
  * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and, when the adapter
  * has one (a released adapter does not), losses.jsonl: its training curve, copied for the report. Everything is
- * byte-identical between runs on the same backend except the `speed` block of metrics.json (rows/s).
+ * byte-identical between runs on the same backend; the timings (rows/s) go to the stage log and to the caller.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +28,15 @@ import { summarise } from '../survey/evaluate-summary.js';
 import { predictionLine, readDistributions, scorePrediction, type Prediction } from '../survey/evaluate.js';
 
 const RUNS = ['zero_shot', 'fine_tuned'] as const;
+type Run = (typeof RUNS)[number];
+const label = (run: Run): string => run.replace('_', '-');
+
+/** Wall-clock time of one run over all rows (model loading excluded); printed, never written to a file. */
+export interface RunTiming {
+  seconds: number;
+  rowsPerSecond: number;
+}
+export type EvalTimings = Record<Run, RunTiming>;
 
 /** The dependency folder, or a folder directly inside one (artifacts/models/<model>/ holds base/ and adapter/),
  * that holds `file` and not `unless`. */
@@ -48,7 +57,7 @@ function readLosses(dir: string): string | undefined {
   return fs.readFileSync(file, 'utf8');
 }
 
-export async function runEval(ctx: StageContext): Promise<void> {
+export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
   const steering = p.string('steering', 'QA', STEERING_STYLES) as SteeringStyle;
@@ -67,27 +76,29 @@ export async function runEval(ctx: StageContext): Promise<void> {
   const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, ['val', 'test']), evalFile || undefined);
   const rows = sets.flatMap((s) => s.rows);
 
-  const predictions: Record<(typeof RUNS)[number], Prediction[]> = { zero_shot: [], fine_tuned: [] };
-  const speed = { backend: '', prompts: 0, zero_shot: { seconds: 0, rows_per_second: 0 }, fine_tuned: { seconds: 0, rows_per_second: 0 } };
+  const predictions: Record<Run, Prediction[]> = { zero_shot: [], fine_tuned: [] };
+  const timings = {} as EvalTimings;
+  let loadedBackend = '';
+  let prompts = 0;
   for (const run of RUNS) {
     const loaded = await loadModel(baseDir, { backend, adapter: run === 'fine_tuned' ? adapterDir : undefined, log: (l) => console.log(l) });
-    speed.backend = loaded.backend;
+    loadedBackend = loaded.backend;
     const started = performance.now();
     try {
-      const { readouts, prompts } = await readDistributions(loaded, rows, {
+      const read = await readDistributions(loaded, rows, {
         style: steering,
         batchSize,
         signal: ctx.signal,
-        progress: (done, total) => ctx.progress({ done, total, unit: 'prompts', note: run.replace('_', '-') }),
+        progress: (done, total) => ctx.progress({ done, total, unit: 'prompts', note: label(run) }),
       });
-      speed.prompts = prompts;
-      predictions[run] = rows.map((row, i) => scorePrediction(row, readouts[i]!));
+      prompts = read.prompts;
+      predictions[run] = rows.map((row, i) => scorePrediction(row, read.readouts[i]!));
     } finally {
       loaded.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
-    speed[run] = { seconds: Number(seconds.toFixed(3)), rows_per_second: Number((rows.length / seconds).toFixed(1)) };
-    console.log(`${run}: ${rows.length} rows in ${seconds.toFixed(1)} s`);
+    timings[run] = { seconds, rowsPerSecond: rows.length / seconds };
+    console.log(`${label(run)}: ${rows.length} rows in ${seconds.toFixed(1)} s (${Math.round(rows.length / seconds).toLocaleString('en-US')} rows/s)`);
   }
 
   const lines: string[] = [];
@@ -105,12 +116,15 @@ export async function runEval(ctx: StageContext): Promise<void> {
       fine_tuned: summarise(fineTuned!, ['kl', 'letter_mass']),
     };
   });
-  const metrics = validate('eval-metrics', { model, steering, adapter: adapterDir, sets: setMetrics, speed }, `${outDir}/metrics.json`);
+  const metrics = validate('eval-metrics', { model, steering, adapter: adapterDir, backend: loadedBackend, prompts, sets: setMetrics }, `${outDir}/metrics.json`);
 
   fs.mkdirSync(outDir, { recursive: true });
   writeFileAtomic(path.join(outDir, 'predictions.jsonl'), lines.map((l) => `${l}\n`).join(''));
   if (losses !== undefined) writeFileAtomic(path.join(outDir, 'losses.jsonl'), losses);
   writeFileAtomic(path.join(outDir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  return timings;
 }
 
-export default defineStage(runEval);
+export default defineStage(async (ctx) => {
+  await runEval(ctx);
+});

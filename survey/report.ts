@@ -22,8 +22,10 @@ export interface EvalMetrics {
   model: string;
   steering: string;
   adapter: string;
+  backend: string;
+  /** Distinct prompts read per run. */
+  prompts: number;
   sets: EvalSetMetrics[];
-  speed: unknown;
 }
 
 export interface BoundsSetMetrics {

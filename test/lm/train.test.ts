@@ -11,7 +11,7 @@ import { readAdapter } from '../../lm/peft.js';
 import { Rng } from '../../lm/random.js';
 import { SafetensorsFile, WeightStore } from '../../lm/safetensors.js';
 import { writeTinyModel } from '../../lm/tiny.js';
-import { peftWeights, trainLora, type TrainOptions } from '../../lm/train.js';
+import { peftWeights, trainLora, type TrainOptions, type TrainResult } from '../../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
 
@@ -23,12 +23,14 @@ const SIZE = { vocab_size: 320, hidden_size: 16, intermediate_size: 32, num_hidd
 
 // PORTRAY prompts are the shortest, which keeps these trainings to a few seconds.
 const trained = tmp();
-let metrics: Awaited<ReturnType<typeof trainLora>>;
+let result: TrainResult;
+const logged: string[] = [];
+const notes: string[] = [];
 
 test.before(async () => {
   await useBackend('wasm');
   writeTinyModel(tinyDir, rows.flatMap((r) => STEERING_STYLES.map((s) => buildPrompt(r, r, s))), SIZE, 3);
-  metrics = await trainLora(options(trained));
+  result = await trainLora(options(trained, { log: (l) => logged.push(l), progress: (p) => notes.push(p.note) }));
 });
 
 test('KL gradient of the LoRA parameters matches central finite differences', (t) => {
@@ -102,6 +104,8 @@ test('same seed gives a byte-identical adapter, with one or two gradient process
   await trainLora(options(c, { workers: 2 }));
   await trainLora(options(d, { seed: 6, epochs: 1 }));
   t.deepEqual(bytes(a), bytes(b));
+  // metrics.json holds no timings: a rerun writes the same bytes.
+  t.is(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8'), fs.readFileSync(path.join(b, 'metrics.json'), 'utf8'));
   t.deepEqual(bytes(a), bytes(c));
   t.notDeepEqual(bytes(a), bytes(d));
   t.is(fs.readFileSync(path.join(a, 'losses.jsonl'), 'utf8'), fs.readFileSync(path.join(c, 'losses.jsonl'), 'utf8'));
@@ -131,8 +135,16 @@ test('the adapter has PEFT names and shapes, metrics and a loss curve, and loads
   t.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6]);
   t.is(steps[0].lr, 0);
   t.deepEqual(vals.map((v) => v.epoch), [1, 2]);
+  const { metrics } = result;
   t.like(metrics, { epochs: 2, steps: 6, train_rows: 44, val_rows: 22, skipped_rows: 0 });
   t.is(metrics.best_val_loss, Math.min(...vals.map((v) => v.val_loss)));
+  t.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), metrics);
+  // Timings are returned and logged, not written.
+  t.true(result.seconds > 0 && result.tokensPerSecond > 0);
+  t.regex(logged.at(-1)!, /^trained 6 steps in \d+\.\d s, [\d,]+ tokens\/s on wasm with 1 gradient process$/);
+  t.is(notes.length, 6);
+  t.regex(notes[0]!, /^epoch 1\/2 · loss \d+\.\d{4} · \d+ tok\/s$/);
+  t.regex(notes[5]!, /^epoch 2\/2 · /);
 
   const m = await loadModel(tinyDir, { adapter: out });
   const dist = m.optionDistribution(buildPrompt(rows[0], rows[0], 'QA'), 2);
