@@ -1,6 +1,7 @@
 /** The architecture of a Llama-family decoder, read from a Hugging Face `config.json`. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readJson } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 
 export interface LlamaConfig {
@@ -62,13 +63,7 @@ export function parseConfig(json: unknown, where: string): LlamaConfig {
 export function readConfig(dir: string): LlamaConfig {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) throw new Error(`${file}: missing (a Hugging Face model directory needs config.json)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not JSON (${(err as Error).message})`);
-  }
-  return parseConfig(json, file);
+  return readJson(file, parseConfig);
 }
 
 /** Names and shapes ([out, in], as stored by Hugging Face) of every weight the forward pass reads. */

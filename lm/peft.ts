@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
+import { readJson } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 import { LINEAR_PARENT, linearShape, type LlamaConfig } from './config.js';
 import { SafetensorsFile, writeSafetensors, type NamedTensor } from './safetensors.js';
@@ -55,13 +56,7 @@ export function readAdapter(dir: string, config: LlamaConfig): Adapter {
   const cfgFile = path.join(dir, 'adapter_config.json');
   const weightsFile = path.join(dir, 'adapter_model.safetensors');
   for (const f of [cfgFile, weightsFile]) if (!fs.existsSync(f)) throw new Error(`${f}: missing (a PEFT adapter directory needs adapter_config.json and adapter_model.safetensors)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-  } catch (err) {
-    throw new Error(`${cfgFile}: not JSON (${(err as Error).message})`);
-  }
-  const c = validate<AdapterConfigJson>('adapter-config', raw, cfgFile);
+  const c = readJson<AdapterConfigJson>(cfgFile, 'adapter-config');
   if (c.fan_in_fan_out) throw new Error(`${cfgFile}: fan_in_fan_out adapters (Conv1D layouts) do not apply to Llama-family models`);
   if (c.bias && c.bias !== 'none') throw new Error(`${cfgFile}: bias "${c.bias}" is not supported (only "none")`);
   const spec: LoraSpec = {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
+import { readJson } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -147,14 +148,11 @@ export class WeightStore {
     const single = path.join(dir, 'model.safetensors');
     const where = new Map<string, SafetensorsFile>();
     if (fs.existsSync(index)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(fs.readFileSync(index, 'utf8'));
-      } catch (err) {
-        throw new Error(`${index}: not JSON (${(err as Error).message})`);
-      }
-      const weightMap = (parsed as { weight_map?: Record<string, string> }).weight_map;
-      if (!weightMap || typeof weightMap !== 'object') throw new Error(`${index}: missing key "weight_map"`);
+      const weightMap = readJson(index, (data, where) => {
+        const map = (data as { weight_map?: unknown } | null)?.weight_map;
+        if (!map || typeof map !== 'object') throw new Error(`${where}: missing key "weight_map"`);
+        return map as Record<string, string>;
+      });
       const shards = new Map<string, SafetensorsFile>();
       for (const [name, shard] of Object.entries(weightMap)) {
         let st = shards.get(shard);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { readJson } from '../lib/json-files.js';
 
 export const LETTERS = 'ABCDEFGHIJ';
 
@@ -19,13 +20,11 @@ export class TextTokenizer {
   static load(dir: string): TextTokenizer {
     const file = path.join(dir, 'tokenizer.json');
     if (!fs.existsSync(file)) throw new Error(`${file}: missing (the model directory needs a Hugging Face tokenizer.json)`);
-    const read = (f: string): object => {
-      try {
-        return JSON.parse(fs.readFileSync(f, 'utf8')) as object;
-      } catch (err) {
-        throw new Error(`${f}: not JSON (${(err as Error).message})`);
-      }
-    };
+    const read = (f: string): object =>
+      readJson(f, (data, where) => {
+        if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${where}: not a JSON object`);
+        return data;
+      });
     const cfgFile = path.join(dir, 'tokenizer_config.json');
     return new TextTokenizer(file, read(file), fs.existsSync(cfgFile) ? read(cfgFile) : {});
   }

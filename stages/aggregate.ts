@@ -8,7 +8,7 @@
  * ordinals file the wave set names (or a folder holding it).
  */
 import path from 'node:path';
-import { StageParams } from '../lm/stage-params.js';
+import { StageParams } from '../lib/stage-params.js';
 import { loadWaveManifest } from '../net/waves.js';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { aggregate, loadExclusions } from '../survey/aggregate.js';

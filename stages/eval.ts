@@ -16,14 +16,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { writeFileAtomic } from '../lib/atomic.js';
+import { readJsonl } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
+import { splitFiles } from '../lib/split-files.js';
+import { StageParams } from '../lib/stage-params.js';
 import { loadModel } from '../lm/load.js';
 import { checkModelWeights } from '../lm/registry.js';
-import { splitFiles } from '../lm/split.js';
-import { StageParams } from '../lm/stage-params.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { loadEvalSets } from '../survey/evaluate-sets.js';
-import { readJsonl } from '../survey/evaluate-jsonl.js';
 import { summarise } from '../survey/evaluate-summary.js';
 import { predictionLine, readDistributions, scorePrediction, type Prediction } from '../survey/evaluate.js';
 

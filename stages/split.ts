@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { validate } from '../lib/schema.js';
-import { StageParams } from '../lm/stage-params.js';
+import { StageParams } from '../lib/stage-params.js';
 import { loadWaveManifest } from '../net/waves.js';
 import { defineStage } from '../runner/stage.js';
 import { readRows, rowsJsonl } from '../survey/rows.js';

@@ -6,11 +6,11 @@
  * tiny_intermediate, tiny_layers, tiny_heads, tiny_kv_heads.
  */
 import { defineStage, type StageContext } from '../runner/stage.js';
-import { splitFiles } from '../lm/split.js';
-import { readRows } from '../survey/rows.js';
-import { StageParams } from '../lm/stage-params.js';
+import { splitFiles } from '../lib/split-files.js';
+import { StageParams } from '../lib/stage-params.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
 import { buildPrompt, STEERING_STYLES } from '../survey/prompts.js';
+import { readRows } from '../survey/rows.js';
 
 export async function runTinyModel(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);

@@ -10,12 +10,12 @@
  */
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
+import { splitFiles } from '../lib/split-files.js';
+import { StageParams } from '../lib/stage-params.js';
 import { checkModelWeights, trainDefaults } from '../lm/registry.js';
-import { readRows } from '../survey/rows.js';
-import { splitFiles } from '../lm/split.js';
-import { StageParams } from '../lm/stage-params.js';
 import { trainLora } from '../lm/train.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
+import { readRows } from '../survey/rows.js';
 
 /** The base model directory: the registry's folder for downloaded models, the dependency for built ones. */
 export function baseModelDir(ctx: StageContext, model: string): string {

@@ -5,8 +5,8 @@
  * sets through this module, so both score exactly the same rows.
  */
 import path from 'node:path';
+import { readJsonl } from '../lib/json-files.js';
 import { FormatError } from '../lib/schema.js';
-import { readJsonl } from './evaluate-jsonl.js';
 import { MAX_OPTIONS } from './prompts.js';
 import { readRows, type SubpopRow } from './rows.js';
 

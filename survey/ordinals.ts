@@ -15,7 +15,8 @@
  * match but the counts agree, by position in code order (the authors' own mapping); otherwise it is an error.
  */
 import fs from 'node:fs';
-import { FormatError, loadYaml, validate } from '../lib/schema.js';
+import { readJson } from '../lib/json-files.js';
+import { FormatError, loadYaml } from '../lib/schema.js';
 
 /** Curated layout of one question: answer options (without "Refused") and one ordinal each. */
 export interface CuratedQuestion {
@@ -44,13 +45,7 @@ export const REFUSED = 'Refused';
 const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
 function loadRefined(file: string): Map<string, CuratedQuestion> {
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new FormatError(`${file}: ${(err as Error).message}`);
-  }
-  const entries = validate<Record<string, RefinedEntry>>('refined-qkey-dict', data, file);
+  const entries = readJson<Record<string, RefinedEntry>>(file, 'refined-qkey-dict');
   const out = new Map<string, CuratedQuestion>();
   for (const [qkey, e] of Object.entries(entries)) {
     const list = (e.option_list ?? e.options)!;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonl } from './evaluate-jsonl.js';
+import { readJsonl } from '../lib/json-files.js';
 import { groupWdSpec, lossSpec, renderSvg, scatterSpec, type LossPoint, type ProbabilityPoint } from './report-charts.js';
 import {
   attributeTables,

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { FormatError, validate } from '../lib/schema.js';
+import { readJson } from '../lib/json-files.js';
 import type { Summary } from './evaluate-summary.js';
 
 export interface EvalSetMetrics {
@@ -51,16 +51,6 @@ export interface ModelResults {
 export interface Results {
   models: ModelResults[];
   bounds?: BoundsMetrics;
-}
-
-export function readJson<T>(file: string, schema: string): T {
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new FormatError(`${file}: ${(err as Error).message}`);
-  }
-  return validate<T>(schema, data, file);
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

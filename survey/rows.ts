@@ -2,7 +2,7 @@
  * Subpopulation rows (docs/data-model.md, schemas/rows.schema.json): one per (question, group), SubPOP's
  * released schema plus bookkeeping. JSONL with keys in schema order, one row per line.
  */
-import fs from 'node:fs';
+import { readJsonl } from '../lib/json-files.js';
 import { FormatError, validate } from '../lib/schema.js';
 
 export interface SubpopRow {
@@ -58,18 +58,5 @@ export function rowsJsonl(rows: readonly SubpopRow[]): string {
 
 /** Reads and validates a rows JSONL file; errors name `file:line`. */
 export function readRows(file: string): SubpopRow[] {
-  const text = fs.readFileSync(file, 'utf8');
-  const rows: SubpopRow[] = [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((line, i) => {
-    let data: unknown;
-    try {
-      data = JSON.parse(line);
-    } catch (err) {
-      throw new FormatError(`${file}:${i + 1}: ${(err as Error).message}`);
-    }
-    rows.push(checkRow(data, `${file}:${i + 1}`));
-  });
-  return rows;
+  return readJsonl(file, checkRow);
 }
