@@ -6,7 +6,8 @@ import { runBounds } from '../../stages/bounds.js';
 import { validate } from '../../lib/schema.js';
 import { rowsJsonl, type SubpopRow } from '../../survey/rows.js';
 import { writeWave, type Labels } from '../survey/tables.js';
-import { ctx, jsonl, tmp } from './helpers.js';
+import { jsonl, tmp } from '../helpers/files.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const IDEO: Labels = [[1, 'Very conservative'], [2, 'Conservative'], [3, 'Moderate'], [4, 'Liberal'], [5, 'Very liberal'], [99, 'Refused']];
@@ -106,7 +107,7 @@ async function bounds(val: SubpopRow[], params: Record<string, number | string>,
   fs.mkdirSync(split, { recursive: true });
   fs.writeFileSync(path.join(split, 'val.jsonl'), rowsJsonl(val));
   fs.writeFileSync(path.join(split, 'test.jsonl'), rowsJsonl(TEST));
-  await runBounds(ctx({ name: 'bounds', deps: [split, tables, wavesFile ?? waves!, ...configs], outs: [out], params, resources: { cpus, gpus: 0, mem: 0 } }));
+  await runBounds(stageContext({ name: 'bounds', deps: [split, tables, wavesFile ?? waves!, ...configs], outs: [out], params, resources: { cpus, gpus: 0, mem: 0 } }));
   return { out, lines: jsonl(path.join(out, 'bounds.jsonl')), metrics: JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as Record<string, any> };
 }
 

@@ -8,7 +8,9 @@ import { loadModel } from '../../lm/load.js';
 import { validate } from '../../lib/schema.js';
 import { buildPrompt } from '../../survey/prompts.js';
 import { wasserstein } from '../../survey/wasserstein.js';
-import { ctx, jsonl, tmp, TINY_PARAMS, writeSplit } from './helpers.js';
+import { jsonl, tmp } from '../helpers/files.js';
+import { TINY_PARAMS, writeSplit } from '../helpers/split.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 // One tiny model, trained for one epoch on the synthetic split, shared by the tests of this file.
 const root = tmp();
@@ -18,8 +20,8 @@ const base = path.join(root, 'artifacts/models/tiny/base');
 const adapter = path.join(root, 'artifacts/models/tiny/adapter');
 const external = path.join(root, 'data/subpop_eval.jsonl');
 const built = (async () => {
-  await runTinyModel(ctx({ deps: [split], outs: [base], params: TINY_PARAMS }));
-  await runTrain(ctx({ name: 'train', deps: [split, base], outs: [adapter], params: { model: 'tiny', epochs: 1, batch_size: 16, lr: 1e-2, backend: 'wasm' } }));
+  await runTinyModel(stageContext({ deps: [split], outs: [base], params: TINY_PARAMS }));
+  await runTrain(stageContext({ name: 'train', deps: [split, base], outs: [adapter], params: { model: 'tiny', epochs: 1, batch_size: 16, lr: 1e-2, backend: 'wasm' } }));
   // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again, and one with eleven options.
   const released = rows.val.slice(0, 2).map(({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }) => ({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }));
   const eleven = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
@@ -31,7 +33,7 @@ const built = (async () => {
 const evalParams = { model: 'tiny', backend: 'wasm', eval_batch_size: 4, eval_file: external };
 async function evaluate(out: string, params: Record<string, string | number> = evalParams, deps = [split, base, adapter]): Promise<EvalTimings> {
   await built;
-  return runEval(ctx({ name: 'eval', deps, outs: [out], params }));
+  return runEval(stageContext({ name: 'eval', deps, outs: [out], params }));
 }
 
 test('eval writes schema-valid predictions and metrics for val, test and an external file, deterministically', async (t) => {
@@ -108,14 +110,14 @@ test('eval fails before writing anything when the adapter is missing or the exte
   await built;
   const out = path.join(tmp(), 'tiny');
   fs.mkdirSync(out);
-  await t.throwsAsync(runEval(ctx({ name: 'eval', deps: [split, base], outs: [out], params: evalParams })), { message: /no adapter among the dependencies/ });
+  await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base], outs: [out], params: evalParams })), { message: /no adapter among the dependencies/ });
   const bad = path.join(tmp(), 'bad.jsonl');
   fs.writeFileSync(bad, fs.readFileSync(external, 'utf8').split('\n')[0] + '\n{"qkey": "x"}\n');
-  await t.throwsAsync(runEval(ctx({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
+  await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
     message: new RegExp(`^${bad}:2: missing key "attribute"`),
   });
   // A downloadable model without weights fails with the registry's instructions, before anything is loaded.
-  await t.throwsAsync(runEval(ctx({ name: 'eval', env: { SUBPOP_MODELS_DIR: tmp() }, deps: [split, adapter], outs: [out], params: { ...evalParams, model: 'mistral-7b' } })), {
+  await t.throwsAsync(runEval(stageContext({ name: 'eval', env: { SUBPOP_MODELS_DIR: tmp() }, deps: [split, adapter], outs: [out], params: { ...evalParams, model: 'mistral-7b' } })), {
     message: /^model mistral-7b: weights not found in .*Download the Hugging Face repository mistralai\/Mistral-7B-v0\.1/,
   });
   t.deepEqual(fs.readdirSync(out), []);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import stage from '../../stages/fetch.js';
 import type { Progress, StageContext } from '../../runner/stage.js';
 import { testBytes } from '../net/server.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 // The stage reads config/waves.yaml from its working directory, so these tests chdir and run serially.
 const home = process.cwd();
@@ -39,20 +40,7 @@ function setup(waves = manifest): { stage: string; root: string } {
 function context(root: string, key: string | undefined, item: StageContext['item'], progress: Progress[] = []): StageContext {
   const out = `artifacts/raw/${key}/`;
   fs.mkdirSync(out, { recursive: true });
-  return {
-    name: `fetch@${key}`,
-    params: {},
-    item,
-    key,
-    deps: [],
-    outs: [out],
-    metrics: [],
-    env: {},
-    resources: { cpus: 1, gpus: 0, mem: 0 },
-    root,
-    signal: new AbortController().signal,
-    progress: (p) => void progress.push(p),
-  };
+  return stageContext({ name: `fetch@${key}`, item, key, outs: [out], root, progress: (p) => void progress.push(p) });
 }
 
 test.serial('fetch@ATP_W901 copies the demo wave into its output folder and reports progress', async (t) => {

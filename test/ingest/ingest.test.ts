@@ -9,6 +9,7 @@ import type { WaveEntry } from '../../net/waves.js';
 import { ingestWave, type IngestSummary } from '../../survey/ingest.js';
 import ingestStage from '../../stages/ingest.js';
 import type { StageContext } from '../../runner/stage.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ingest', 'raw');
 const ATP: WaveEntry = { family: 'atp', role: 'train', format: 'sav', source: 'ATP W92.sav' };
@@ -165,20 +166,14 @@ test('the ingest stage reads ctx.deps[0] and writes ctx.outs[0]', async (t) => {
   const out = outDir();
   fs.mkdirSync(out);
   const notes: unknown[] = [];
-  const ctx = {
+  const ctx = stageContext({
     name: 'ingest@ATP_W92',
     key: 'ATP_W92',
-    item: ATP,
-    params: {},
+    item: ATP as StageContext['item'],
     deps: [path.join(fixtures, 'ATP_W92')],
     outs: [out],
-    metrics: [],
-    env: {},
-    resources: { cpus: 1, gpus: 0, mem: 0 },
-    root: process.cwd(),
-    signal: new AbortController().signal,
-    progress: (p: unknown) => notes.push(p),
-  } as unknown as StageContext;
+    progress: (p) => notes.push(p),
+  });
   await ingestStage.run(ctx);
   t.true(fs.existsSync(path.join(out, 'answers.parquet')));
   t.deepEqual(notes.at(-1), { done: 8, total: 8, unit: 'respondents' });

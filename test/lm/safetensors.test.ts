@@ -1,11 +1,10 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SafetensorsFile, WeightStore, encodeSafetensors, writeSafetensors } from '../../lm/safetensors.js';
+import { tmp } from '../helpers/files.js';
 
 const fixtures = path.resolve('test/fixtures/lm');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-st-'));
 
 test('bf16, f16 and f32 files written by PyTorch widen to the same kind of f32 values', (t) => {
   const bf16 = WeightStore.open(path.join(fixtures, 'llama-bf16'));

@@ -1,8 +1,9 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ctx } from '../eval/helpers.js';
+import { tmp } from '../helpers/files.js';
+import { TINY_PARAMS, writeSplit } from '../helpers/split.js';
+import { stageContext } from '../helpers/stage-context.js';
 import { runTinyModel } from '../../stages/tiny-model.js';
 import { runTrain } from '../../stages/train.js';
 import { checkModelWeights } from '../../lm/registry.js';
@@ -10,25 +11,12 @@ import { loadModel } from '../../lm/load.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { buildPrompt } from '../../survey/prompts.js';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-stage-'));
-
-function writeSplit(dir: string): void {
-  const rows = syntheticRows(3, 1, 3);
-  const by = (q: string) => rows.filter((r) => r.qkey.startsWith(q)).map((r) => JSON.stringify(r)).join('\n') + '\n';
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'train.jsonl'), by('Q1_') + by('Q2_'));
-  fs.writeFileSync(path.join(dir, 'val.jsonl'), by('Q3_'));
-  fs.writeFileSync(path.join(dir, 'test.jsonl'), '');
-}
-
-const tinyParams = { seed: 1, tiny_vocab: 300, tiny_hidden: 16, tiny_intermediate: 32, tiny_layers: 1, tiny_heads: 2, tiny_kv_heads: 2 };
-
 test('tiny-model writes a loadable model directory, byte-identical for the same seed', async (t) => {
   const split = path.join(tmp(), 'split');
   writeSplit(split);
   const [a, b] = [path.join(tmp(), 'base'), path.join(tmp(), 'base')];
-  await runTinyModel(ctx({ name: 'tiny-model', deps: [split], outs: [a], params: tinyParams }));
-  await runTinyModel(ctx({ name: 'tiny-model', deps: [split], outs: [b], params: tinyParams }));
+  await runTinyModel(stageContext({ name: 'tiny-model', deps: [split], outs: [a], params: TINY_PARAMS }));
+  await runTinyModel(stageContext({ name: 'tiny-model', deps: [split], outs: [b], params: TINY_PARAMS }));
   for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) t.deepEqual(fs.readFileSync(path.join(a, f)), fs.readFileSync(path.join(b, f)), f);
   const m = await loadModel(a, { backend: 'cpu' });
   t.like(m.config, { hiddenSize: 16, nLayers: 1 });
@@ -61,9 +49,9 @@ test('train stage trains tiny from the split and the built base model', async (t
   const split = path.join(root, 'artifacts/split');
   writeSplit(split);
   const base = path.join(root, 'artifacts/models/tiny/base');
-  await runTinyModel(ctx({ deps: [split], outs: [base], params: tinyParams }));
+  await runTinyModel(stageContext({ deps: [split], outs: [base], params: TINY_PARAMS }));
   const out = path.join(root, 'artifacts/models/tiny/adapter');
-  await runTrain(ctx({ name: 'train', deps: [split, base], outs: [out], params: { model: 'tiny', steering: 'PORTRAY', epochs: 1, batch_size: 16, lr: 1e-3, backend: 'wasm' } }));
+  await runTrain(stageContext({ name: 'train', deps: [split, base], outs: [out], params: { model: 'tiny', steering: 'PORTRAY', epochs: 1, batch_size: 16, lr: 1e-3, backend: 'wasm' } }));
   t.deepEqual(fs.readdirSync(out).sort(), ['adapter_config.json', 'adapter_model.safetensors', 'losses.jsonl', 'metrics.json']);
   t.like(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), { model: 'tiny', backend: 'wasm', train_rows: 44, val_rows: 22 });
 });
@@ -86,6 +74,6 @@ test('a downloadable model without weights is a clear error, raised before anyth
 
   const out = path.join(tmp(), 'adapter');
   fs.mkdirSync(out);
-  await t.throwsAsync(runTrain(ctx({ name: 'train', env, deps: [], outs: [out], params: { model: 'mistral-7b' } })), { message: /^model mistral-7b: weights not found/ });
+  await t.throwsAsync(runTrain(stageContext({ name: 'train', env, deps: [], outs: [out], params: { model: 'mistral-7b' } })), { message: /^model mistral-7b: weights not found/ });
   t.deepEqual(fs.readdirSync(out), []);
 });

@@ -1,6 +1,5 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { useBackend } from '../../lm/backend.js';
 import { readConfig } from '../../lm/config.js';
@@ -14,9 +13,9 @@ import { writeTinyModel } from '../../lm/tiny.js';
 import { peftWeights, trainLora, type TrainOptions, type TrainResult } from '../../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
+import { tmp } from '../helpers/files.js';
 
 const fixtures = path.resolve('test/fixtures/lm');
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'lm-train-'));
 const rows = syntheticRows(7, 1, 3); // 3 questions × 22 groups
 const tinyDir = tmp();
 const SIZE = { vocab_size: 320, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 };

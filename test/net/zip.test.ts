@@ -1,17 +1,16 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chooseMember, extractMember, isZip, listArchive } from '../../net/zip.js';
+import { tmp } from '../helpers/files.js';
 
 // Fixtures: /usr/bin/python3 test/fixtures/net/make_zips.py (Python's zipfile); the truth for member
 // contents is Info-ZIP's `unzip -p`.
 const fixture = (name: string) => path.join('test', 'fixtures', 'net', name);
 const unzipped = (zip: string, member: string) => execFileSync('unzip', ['-p', fixture(zip), member], { maxBuffer: 1 << 26 });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const tmpdir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'net-zip-'));
 
 test('isZip looks at the magic bytes, not the name', async (t) => {
   t.true(await isZip(fixture('pew-w92.zip')));
@@ -59,7 +58,7 @@ test('without archive_member, several or no data files are errors that list what
 });
 
 test('extracts a deflated member, byte for byte as unzip does, atomically', async (t) => {
-  const dir = tmpdir();
+  const dir = tmp();
   const target = path.join(dir, 'ATP_W92.sav');
   const expected = unzipped('pew-w92.zip', 'W92_Dec21/ATP W92.sav');
   const progress: number[] = [];
@@ -78,13 +77,13 @@ test('extracts a deflated member, byte for byte as unzip does, atomically', asyn
 });
 
 test('extracts a stored member', async (t) => {
-  const target = path.join(tmpdir(), 'GSS_2022.sav');
+  const target = path.join(tmp(), 'GSS_2022.sav');
   await extractMember(fixture('two-waves.zip'), 'GSS2022.sav', target, { label: 'GSS_2022' });
   t.deepEqual(fs.readFileSync(target), unzipped('two-waves.zip', 'GSS2022.sav'));
 });
 
 test('a member hash mismatch names wave, member, expected and actual; the old file stays', async (t) => {
-  const dir = tmpdir();
+  const dir = tmp();
   const target = path.join(dir, 'GSS_2022.sav');
   fs.writeFileSync(target, 'previous good file');
   const actual = sha(unzipped('two-waves.zip', 'GSS2022.sav'));
@@ -97,7 +96,7 @@ test('a member hash mismatch names wave, member, expected and actual; the old fi
 });
 
 test('a rejected check leaves no file', async (t) => {
-  const dir = tmpdir();
+  const dir = tmp();
   const err = await t.throwsAsync(
     extractMember(fixture('two-waves.zip'), 'GSS2022.sav', path.join(dir, 'x.sav'), {
       label: 'GSS_2022',
@@ -111,7 +110,7 @@ test('a rejected check leaves no file', async (t) => {
 });
 
 test('zip-slip: a member named ../../evil.sav makes the whole archive refused, and nothing is written', async (t) => {
-  const dir = tmpdir();
+  const dir = tmp();
   const inner = path.join(dir, 'a', 'b');
   fs.mkdirSync(inner, { recursive: true });
   const err = await t.throwsAsync(extractMember(fixture('slip.zip'), 'ATP W93.sav', path.join(inner, 'ATP_W93.sav'), { label: 'ATP_W93', where: 'slip.zip' }));

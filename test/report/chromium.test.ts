@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { loadResults } from '../../survey/report.js';
 import { reportHtml } from '../../survey/report-html.js';
-import { tmp } from '../eval/helpers.js';
+import { tmp } from '../helpers/files.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];

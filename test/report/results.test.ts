@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runReport } from '../../stages/report.js';
 import { gapClosed, loadResults, resultsMarkdown, wdReduction } from '../../survey/report.js';
-import { ctx, tmp } from '../eval/helpers.js';
+import { tmp } from '../helpers/files.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 // Hand-made metrics (test/fixtures/eval/report/make.py) and the RESULTS.md they give, checked by hand.
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/eval/report');
@@ -44,7 +45,7 @@ test('report stage: RESULTS.md and a self-contained report.html; a newly evaluat
   fs.cpSync(path.join(evalRoot, 'alpha'), path.join(evalDir, 'alpha'), { recursive: true });
   const run = async () => {
     const outs = [path.join(root, 'RESULTS.md'), path.join(root, 'artifacts/report')];
-    await runReport(ctx({ name: 'report', deps: [evalDir, boundsDir], outs }));
+    await runReport(stageContext({ name: 'report', deps: [evalDir, boundsDir], outs }));
     return { md: fs.readFileSync(outs[0]!, 'utf8'), html: fs.readFileSync(path.join(outs[1]!, 'report.html'), 'utf8') };
   };
   const first = await run();

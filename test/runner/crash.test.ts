@@ -2,6 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execaSync } from 'execa';
+import { alive } from '../helpers/process.js';
 import { exists, makeProject, pipe, read, startPipe, until, write } from './helpers.js';
 
 // The stage writes a partial output, records the pid of its shell, then waits for a gate file.
@@ -16,16 +17,6 @@ stages:
     cmd: echo quick > out/q.txt
     outs: [out/q.txt]
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-}
 
 test('kill -9 of the runner mid-stage: the stage dies, old outputs and pipe.lock are intact, the next run just works', async (t) => {
   const dir = makeProject({ 'pipeline.yaml': gated, gate: '' });

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { counted, exists, makeProject, pipe, read, runsOf, stageApi, startPipe, until, write } from '../runner/helpers.js';
-import { alive, clusterTest, jobField, queueOf, submittedJobs } from './helpers.js';
+import { alive } from '../helpers/process.js';
+import { clusterTest, jobField, queueOf, submittedJobs } from './helpers.js';
 
 // These tests drive the real `pipe` CLI (bin/pipe.js: dist/ after `npm run build`, else the sources) against
 // the Slurm cluster of scripts/slurm/local-cluster.sh.

@@ -1,6 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
 import { execaSync } from 'execa';
-import fs from 'node:fs';
 import { clusterReachable } from '../../runner/slurm/commands.js';
 
 /** Why the cluster tests cannot run here, or undefined when a Slurm controller answers. */
@@ -45,15 +44,4 @@ export function queueOf(ids: Iterable<string>): Map<string, string> {
 export function jobField(id: string, key: string): string | undefined {
   const r = execaSync('scontrol', ['show', 'job', '-o', id]);
   return new RegExp(`(?:^|\\s)${key}=(\\S*)`).exec(r.stdout)?.[1];
-}
-
-/** Whether a process exists and is not a zombie. */
-export function alive(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -7,11 +6,11 @@ import { aggregate, loadExclusions, type AggregateSummary, type Exclusions, type
 import { readRows, type SubpopRow } from '../../survey/rows.js';
 import { groupSet, loadSubpopulations, type GroupSpec } from '../../survey/subpopulations.js';
 import { writeWave, type Labels, type WaveSpec } from './tables.js';
+import { tmp } from '../helpers/files.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const subpops = loadSubpopulations(path.join(root, 'config/subpopulations.yaml'));
 const exclusions = loadExclusions(path.join(root, 'config/exclusions.yaml'));
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-aggregate-test-'));
 
 const IDEO: Labels = [[1, 'Very conservative'], [2, 'Conservative'], [3, 'Moderate'], [4, 'Liberal'], [5, 'Very liberal'], [99, 'Refused']];
 const favor: Labels = [[1, 'Favor'], [2, 'Oppose'], [99, 'Refused']];

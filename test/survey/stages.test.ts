@@ -12,6 +12,7 @@ import splitStage from '../../stages/split.js';
 import { validate } from '../../lib/schema.js';
 import { readRows } from '../../survey/rows.js';
 import { writeWave, type WaveSpec } from './tables.js';
+import { stageContext } from '../helpers/stage-context.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-stages-test-'));
@@ -50,20 +51,7 @@ const gss: WaveSpec = {
 
 function ctx(name: string, params: Record<string, ParamValue>, deps: string[], outs: string[]): StageContext {
   for (const o of outs) fs.mkdirSync(o, { recursive: true });
-  return {
-    name,
-    params,
-    item: undefined,
-    key: undefined,
-    deps,
-    outs,
-    metrics: [],
-    env: {},
-    resources: { cpus: 2, gpus: 0, mem: 0 },
-    root: project,
-    signal: new AbortController().signal,
-    progress: () => {},
-  };
+  return stageContext({ name, params, deps, outs, resources: { cpus: 2, gpus: 0, mem: 0 }, root: project });
 }
 
 const configDeps = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml', 'survey/aggregate.sql'];
