@@ -7,7 +7,8 @@ import { execa } from 'execa';
 import { fixture, sav2csv } from './helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const launcher = path.join(root, 'bin', 'sav2csv.js');
+const bin = path.join(root, 'bin');
+const launcher = path.join(bin, 'sav2csv.js');
 
 test('usage errors exit 2, unreadable files exit 1, both with a message on stderr', async (t) => {
   const none = await sav2csv();
@@ -43,7 +44,7 @@ test('the launcher runs the command from the package', async (t) => {
 test('without dist/ the launcher runs the TypeScript sources through tsx', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sav2csv-'));
   fs.mkdirSync(path.join(dir, 'bin'));
-  fs.copyFileSync(launcher, path.join(dir, 'bin', 'sav2csv.js'));
+  for (const f of ['sav2csv.js', 'launch.js']) fs.copyFileSync(path.join(bin, f), path.join(dir, 'bin', f));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   fs.symlinkSync(path.join(root, 'formats'), path.join(dir, 'formats'));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
