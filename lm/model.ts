@@ -128,7 +128,6 @@ export class LlamaModel {
   readoutHidden(batch: Batch, opts: ForwardOptions = {}): tf.Tensor2D {
     const c = this.config;
     const { rows, length: T, positions } = batch;
-    const N = rows * T;
     const d = c.headDim;
     const nRep = c.nHeads / c.nKvHeads;
     positions.forEach((p) => {
