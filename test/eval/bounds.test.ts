@@ -7,6 +7,7 @@ import { validate } from '../../lib/schema.js';
 import { rowsJsonl, type SubpopRow } from '../../survey/rows.js';
 import { writeWave, type Labels } from '../survey/tables.js';
 import { jsonl, tmp } from '../helpers/files.js';
+import { subpopRow } from '../helpers/rows.js';
 import { stageContext } from '../helpers/stage-context.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -55,20 +56,7 @@ async function gssWave(dir: string): Promise<void> {
   });
 }
 
-const row = (over: Partial<SubpopRow>): SubpopRow => ({
-  qkey: 'Q1_W1',
-  wave: 'ATP_W1',
-  attribute: 'POLIDEOLOGY',
-  group: 'Liberal',
-  question: 'Do you favor the plan?',
-  options: ['Favor', 'Oppose', 'Refused'],
-  ordinal: [1, 2],
-  responses: [5 / 6, 1 / 6],
-  refusal_rate: 0,
-  n_respondents: 3,
-  weight_sum: 6,
-  ...over,
-});
+const row = (over: Partial<SubpopRow>): SubpopRow => subpopRow({ responses: [5 / 6, 1 / 6], n_respondents: 3, weight_sum: 6, ...over });
 
 // The rows, hand-computed from the waves above.
 const abc = { qkey: 'Q2_W1', question: 'Pick one', options: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2, 3] };

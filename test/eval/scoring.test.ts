@@ -2,23 +2,13 @@ import test from 'ava';
 import { klDivergence, readDistributions, scorePrediction, type Readout, type ReadoutItem, type ReadoutModel } from '../../survey/evaluate.js';
 import { summarise } from '../../survey/evaluate-summary.js';
 import type { EvalRow } from '../../survey/evaluate-sets.js';
+import { subpopRow } from '../helpers/rows.js';
 
 const close = (a: number | null | undefined, b: number, tol = 1e-12): boolean => typeof a === 'number' && Math.abs(a - b) <= tol;
 
 function row(over: Partial<EvalRow>): EvalRow {
-  return {
-    qkey: 'Q1',
-    wave: 'W1',
-    attribute: 'POLIDEOLOGY',
-    group: 'Liberal',
-    question: 'Do you favor the plan?',
-    options: ['Favor', 'Oppose', 'Refused'],
-    ordinal: [1, 2],
-    responses: [0.5, 0.5],
-    refusal_rate: 0,
-    where: 'rows.jsonl:1',
-    ...over,
-  };
+  const { n_respondents: _n, weight_sum: _w, ...fields } = subpopRow();
+  return { ...fields, where: 'rows.jsonl:1', ...over };
 }
 
 /** A model that answers every prompt with a fixed readout per option count, and records what it was asked. */

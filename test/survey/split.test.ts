@@ -2,20 +2,10 @@ import test from 'ava';
 import { validate } from '../../lib/schema.js';
 import type { SubpopRow } from '../../survey/rows.js';
 import { assignQuestions, splitRows, SPLITS, type Role, type SplitOptions } from '../../survey/split.js';
+import { subpopRow } from '../helpers/rows.js';
 
-const row = (wave: string, qkey: string, attribute: string, group: string): SubpopRow => ({
-  qkey,
-  wave,
-  attribute,
-  group,
-  question: `${qkey}?`,
-  options: ['Yes', 'No', 'Refused'],
-  ordinal: [1, 2],
-  responses: [0.5, 0.5],
-  refusal_rate: 0,
-  n_respondents: 10,
-  weight_sum: 10,
-});
+const row = (wave: string, qkey: string, attribute: string, group: string): SubpopRow =>
+  subpopRow({ qkey, wave, attribute, group, question: `${qkey}?`, options: ['Yes', 'No', 'Refused'], n_respondents: 10, weight_sum: 10 });
 
 const GROUPS: [string, string][] = [['POLPARTY', 'Democrat'], ['POLPARTY', 'Republican'], ['RELIG', 'Hindu'], ['EDUCATION', 'College graduate/some postgrad']];
 const roles = new Map<string, Role>([['ATP_W1', 'train'], ['ATP_W2', 'train'], ['ATP_W3', 'train'], ['GSS', 'eval']]);
