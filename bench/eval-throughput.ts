@@ -25,6 +25,7 @@ import { runReport } from '../stages/report.js';
 import splitStage from '../stages/split.js';
 import { runTinyModel } from '../stages/tiny-model.js';
 import { runTrain } from '../stages/train.js';
+import { stageContext } from '../test/helpers/stage-context.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,20 +41,7 @@ const at = (p: string) => path.join(work, p);
 const cpus = os.availableParallelism();
 
 function ctx(name: string, deps: string[], outs: string[], params: StageContext['params'], item?: StageContext['item'], key?: string): StageContext {
-  return {
-    name,
-    params,
-    item,
-    key,
-    deps,
-    outs,
-    metrics: [],
-    env: process.env,
-    resources: { cpus, gpus: 0, mem: 0 },
-    root: process.cwd(),
-    signal: new AbortController().signal,
-    progress: () => {},
-  };
+  return stageContext({ name, params, item, key, deps, outs, env: process.env, resources: { cpus, gpus: 0, mem: 0 } });
 }
 
 /** Runs a stage unless its outputs exist; returns its wall time in seconds (0 when reused). */
