@@ -1,7 +1,8 @@
 /** Running a stage's process on this machine: the stage host, with its output and progress streamed back. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { packageRoot } from '../lib/paths.js';
 import type { HostMessage, HostReport, HostSpec } from './stage-host.js';
 import type { Progress } from './stage.js';
 
@@ -15,11 +16,11 @@ export interface ProcessResult {
   code: number;
 }
 
-/** The host script next to this module: compiled JavaScript after `npm run build`, else the TypeScript source. */
+/** The host script: compiled JavaScript after `npm run build`, else the TypeScript source. */
 function hostScript(): { file: string; needsTsx: boolean } {
-  const js = fileURLToPath(new URL('./stage-host.js', import.meta.url));
+  const js = path.join(packageRoot, 'dist', 'runner', 'stage-host.js');
   if (fs.existsSync(js)) return { file: js, needsTsx: false };
-  return { file: fileURLToPath(new URL('./stage-host.ts', import.meta.url)), needsTsx: true };
+  return { file: path.join(packageRoot, 'runner', 'stage-host.ts'), needsTsx: true };
 }
 
 const tsxLoader = (): string => import.meta.resolve('tsx/esm');
