@@ -25,7 +25,7 @@ export { buildPrompt, surveyBlock, STEERING_STYLES, type SteeringStyle } from '.
 export { loadModel, mergeAdapter, type LoadedModel } from './lm/load.js';
 export { checkModelWeights, loadRegistry, modelDir } from './lm/registry.js';
 export { readAdapter, writeAdapter } from './lm/peft.js';
-export { trainLora, type TrainMetrics, type TrainOptions } from './lm/train.js';
+export { trainLora, type TrainMetrics, type TrainOptions, type TrainResult } from './lm/train.js';
 export { writeTinyModel } from './lm/tiny.js';
 export { useBackend } from './lm/backend.js';
 
@@ -39,3 +39,6 @@ export { reportHtml } from './survey/report-html.js';
 
 // Writing stages of your own
 export { defineStage, type StageContext, type StageModule } from './runner/stage.js';
+export { StageParams } from './lib/stage-params.js';
+export { splitFiles } from './lib/split-files.js';
+export { readJson, readJsonl } from './lib/json-files.js';

@@ -53,7 +53,8 @@ export interface StageContext {
   progress(p: Progress): void;
 }
 
-export type StageFunction = (ctx: StageContext) => Promise<void> | void;
+/** A stage's work; whatever it returns is ignored (a function may return results to its other callers). */
+export type StageFunction = (ctx: StageContext) => unknown;
 
 export interface StageModule {
   readonly kind: 'pipe-stage';

@@ -125,6 +125,4 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   return timings;
 }
 
-export default defineStage(async (ctx) => {
-  await runEval(ctx);
-});
+export default defineStage(runEval);

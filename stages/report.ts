@@ -3,14 +3,15 @@
  * self-contained HTML report with charts (survey/report-html.ts).
  *
  * deps: artifacts/eval/ (the whole folder: one subfolder per evaluated model) and artifacts/bounds/.
- * outs: RESULTS.md (at the project root) and artifacts/report/ (report.html). Both are byte-identical for the
- * same inputs.
+ * outs: RESULTS.md (at the project root) and artifacts/report/ (report.html, and metrics.json: the main table's
+ * numbers, which pipeline.yaml declares as metrics). All are byte-identical for the same inputs.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { writeFileAtomic } from '../lib/atomic.js';
-import { loadResults, resultsMarkdown } from '../survey/report.js';
+import { validate } from '../lib/schema.js';
+import { headlineMetrics, loadResults, resultsMarkdown } from '../survey/report.js';
 import { reportHtml } from '../survey/report-html.js';
 
 /** The bounds folder holds metrics.json itself; the eval folder holds model folders that do. */
@@ -35,6 +36,10 @@ export async function runReport(ctx: StageContext): Promise<void> {
   writeFileAtomic(htmlFile, html);
   ctx.progress({ done: 1, total: 2 });
   writeFileAtomic(markdown, resultsMarkdown(results));
+  if (!htmlOut.endsWith('.html')) {
+    const metrics = validate('report-metrics', headlineMetrics(results), path.join(htmlOut, 'metrics.json'));
+    writeFileAtomic(path.join(htmlOut, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  }
   ctx.progress({ done: 2, total: 2 });
 }
 

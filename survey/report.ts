@@ -102,6 +102,22 @@ export function gapClosed(zeroShot: number | null, fineTuned: number | null, hum
   return (zeroShot - fineTuned) / (zeroShot - human);
 }
 
+/** The numbers of the main table per model and evaluation set: what `pipe metrics` records and compares. */
+export function headlineMetrics(results: Results): Record<string, Record<string, Record<string, number | null>>> {
+  const out: Record<string, Record<string, Record<string, number | null>>> = {};
+  for (const c of columns(results)) {
+    (out[c.model] ??= {})[c.set.name] = {
+      uniform: c.bounds?.uniform.wd ?? null,
+      human: c.bounds?.human?.wd ?? null,
+      zero_shot: c.set.zero_shot.wd,
+      fine_tuned: c.set.fine_tuned.wd,
+      wd_reduction: wdReduction(c.set.zero_shot.wd, c.set.fine_tuned.wd),
+      human_gap_closed: gapClosed(c.set.zero_shot.wd, c.set.fine_tuned.wd, c.bounds?.human?.wd),
+    };
+  }
+  return out;
+}
+
 export const percent = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 /** A Markdown table; cells are escaped. */

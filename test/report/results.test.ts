@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runReport } from '../../stages/report.js';
-import { gapClosed, loadResults, resultsMarkdown, wdReduction } from '../../survey/report.js';
+import { gapClosed, headlineMetrics, loadResults, resultsMarkdown, wdReduction } from '../../survey/report.js';
 import { tmp } from '../helpers/files.js';
 import { stageContext } from '../helpers/stage-context.js';
 
@@ -36,6 +36,21 @@ test('RESULTS.md: Table 1 cells against hand-computed values', (t) => {
   // Fine-tuning that makes things worse closes a negative share of the gap.
   t.true(Math.abs(gapClosed(0.2, 0.25, 0.05)! + 1 / 3) < 1e-15);
   t.is(gapClosed(0.05, 0.04, 0.05), null);
+});
+
+test('metrics.json holds the main table as numbers, per model and set', (t) => {
+  const m = headlineMetrics(loadResults(evalRoot, boundsDir));
+  t.deepEqual(Object.keys(m), ['alpha', 'beta']);
+  t.deepEqual(Object.keys(m['beta']!), ['val', 'test', 'subpop_eval']);
+  const close = (a: number | null | undefined, b: number) => t.true(a !== null && a !== undefined && Math.abs(a - b) < 1e-12, `${a} ≈ ${b}`);
+  // alpha/val: uniform 0.28, human 0.06, zero-shot 0.3, fine-tuned 0.12 (make.py).
+  close(m['alpha']!['val']!.uniform, 0.28);
+  close(m['alpha']!['val']!.human, 0.06);
+  close(m['alpha']!['val']!.wd_reduction, 0.18 / 0.3);
+  close(m['alpha']!['val']!.human_gap_closed, 0.18 / 0.24);
+  // No comparable bounds for beta/val; no respondents for the external file.
+  t.like(m['beta']!['val']!, { uniform: null, human: null, human_gap_closed: null });
+  t.like(m['beta']!['subpop_eval']!, { human: null, human_gap_closed: null });
 });
 
 test('report stage: RESULTS.md and a self-contained report.html; a newly evaluated model adds columns', async (t) => {
