@@ -130,7 +130,7 @@ function restoreOutputs(project: Project, stage: StageInstance, record: RunRecor
 function rememberPublished(project: Project, rel: string, out: CachedOut): void {
   const abs = project.abs(rel);
   const files = out.tree ? out.tree.map((f) => ({ abs: path.join(abs, f.path), sha256: f.sha256 })) : [{ abs, sha256: out.sha256 }];
-  for (const f of files) project.stat.remember(f.abs, fs.statSync(f.abs, { bigint: true }), f.sha256);
+  for (const f of files) project.stat.remember(f.abs, fs.statSync(f.abs), f.sha256);
 }
 
 async function record_(project: Project, stage: StageInstance, facts: Facts, outs: readonly CachedOut[]): Promise<void> {

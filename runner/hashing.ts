@@ -1,8 +1,9 @@
 /**
  * Content hashes of files and directories (SHA-256), with a stat cache so that unchanged files are not read
- * again. A cache entry is trusted only when (device, inode, size, mtime_ns, ctime_ns) all match and the file
- * was not modified within RACY_NS before it was hashed (a write in the same timestamp tick would otherwise go
- * unseen, the "racy git" problem).
+ * again. A cache entry is trusted only when (device, inode, size, mtime, ctime) all match and the file was not
+ * modified within RACY_MS before it was hashed (a write in the same timestamp tick would otherwise go unseen, the
+ * "racy git" problem). Times are Node's millisecond doubles, whose sub-microsecond resolution carries the
+ * filesystem's nanosecond stamps; BigInt stats would cost a quarter more per file for nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -12,7 +13,7 @@ import { writeFileAtomic } from '../lib/atomic.js';
 
 /** Bumped whenever the meaning of a recorded hash changes; enters every stage fingerprint. */
 export const HASH_FORMAT = 1;
-const RACY_NS = 2_000_000_000n;
+const RACY_MS = 2000;
 const CHUNK = 1 << 20;
 
 export interface FileHash {
@@ -32,13 +33,13 @@ export interface PathHash extends FileHash {
   tree?: TreeEntry[];
 }
 
-type Entry = [dev: bigint, ino: bigint, size: bigint, mtimeNs: bigint, ctimeNs: bigint, sha256: string, hashedAtNs: bigint];
+type Entry = [dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, sha256: string, hashedAtMs: number];
 
 /** The stat cache on disk: parallel columns, which (de)serialise much faster than 20,000 small arrays. */
 interface StoredEntries {
   paths: string[];
-  /** dev, ino, size, mtime_ns, ctime_ns, hashed_at_ns per entry. */
-  numbers: BigInt64Array;
+  /** dev, ino, size, mtime, ctime, hashed-at (ms) per entry. */
+  numbers: Float64Array;
   /** The entries' SHA-256 hex digests, concatenated. */
   hashes: string;
 }
@@ -83,8 +84,8 @@ export function treeHash(tree: readonly TreeEntry[]): PathHash {
  * Hash of a file or directory (following symbolic links), or undefined when the path does not exist;
  * `hashFile` hashes the regular files.
  */
-export function hashPathWith(abs: string, hashFile: (file: string, st: fs.BigIntStats) => FileHash): PathHash | undefined {
-  const st = fs.statSync(abs, { bigint: true, throwIfNoEntry: false });
+export function hashPathWith(abs: string, hashFile: (file: string, st: fs.Stats) => FileHash): PathHash | undefined {
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
   if (!st) return undefined;
   if (!st.isDirectory()) return hashFile(abs, st);
   const tree: TreeEntry[] = [];
@@ -97,7 +98,7 @@ export function hashPathWith(abs: string, hashFile: (file: string, st: fs.BigInt
         continue;
       }
       if (!d.isFile() && !d.isSymbolicLink()) continue;
-      const cst = fs.statSync(child, { bigint: true, throwIfNoEntry: false });
+      const cst = fs.statSync(child, { throwIfNoEntry: false });
       if (cst?.isDirectory()) walk(child, childRel);
       else if (cst?.isFile()) tree.push({ path: childRel, ...hashFile(child, cst) });
     }
@@ -110,7 +111,7 @@ export function hashPathWith(abs: string, hashFile: (file: string, st: fs.BigInt
 export class StatCache {
   /** Entries as loaded: path → row of `loaded` (kept columnar; most are only ever compared, never copied). */
   private readonly index = new Map<string, number>();
-  private loaded: Omit<StoredEntries, 'paths'> = { numbers: new BigInt64Array(0), hashes: '' };
+  private loaded: Omit<StoredEntries, 'paths'> = { numbers: new Float64Array(0), hashes: '' };
   /** Entries added, changed (an Entry) or removed (null) since loading. */
   private readonly changes = new Map<string, Entry | null>();
 
@@ -124,7 +125,7 @@ export class StatCache {
     }
     const { paths, numbers, hashes } = stored ?? {};
     const wellFormed =
-      Array.isArray(paths) && numbers instanceof BigInt64Array && numbers.length === paths.length * FIELDS && typeof hashes === 'string' && hashes.length === paths.length * 64;
+      Array.isArray(paths) && numbers instanceof Float64Array && numbers.length === paths.length * FIELDS && typeof hashes === 'string' && hashes.length === paths.length * 64;
     if (!wellFormed) return; // Written by another version: rebuilt as files are hashed.
     this.loaded = { numbers, hashes };
     paths.forEach((p, i) => this.index.set(p, i));
@@ -141,29 +142,29 @@ export class StatCache {
   }
 
   /** Hash of a file, read only when its stat signature changed. `st` may be passed when already known. */
-  hashFile(abs: string, st: fs.BigIntStats = fs.statSync(abs, { bigint: true })): FileHash {
+  hashFile(abs: string, st: fs.Stats = fs.statSync(abs)): FileHash {
     const e = this.entry(abs);
     if (
       e &&
       e[0] === st.dev &&
       e[1] === st.ino &&
       e[2] === st.size &&
-      e[3] === st.mtimeNs &&
-      e[4] === st.ctimeNs &&
-      st.mtimeNs + RACY_NS < e[6] &&
-      st.ctimeNs + RACY_NS < e[6]
+      e[3] === st.mtimeMs &&
+      e[4] === st.ctimeMs &&
+      st.mtimeMs + RACY_MS < e[6] &&
+      st.ctimeMs + RACY_MS < e[6]
     ) {
-      return { sha256: e[5], size: Number(st.size) };
+      return { sha256: e[5], size: st.size };
     }
-    const hashedAt = BigInt(Date.now()) * 1_000_000n;
+    const hashedAt = Date.now();
     const h = sha256File(abs);
     this.remember(abs, st, h.sha256, hashedAt);
     return h;
   }
 
   /** Records a hash computed elsewhere (e.g. while copying), for a file whose stat is `st`. */
-  remember(abs: string, st: fs.BigIntStats, sha256: string, hashedAt = BigInt(Date.now()) * 1_000_000n): void {
-    this.changes.set(abs, [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs, sha256, hashedAt]);
+  remember(abs: string, st: fs.Stats, sha256: string, hashedAt = Date.now()): void {
+    this.changes.set(abs, [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs, sha256, hashedAt]);
   }
 
   /** Hash of a file or directory, or undefined when the path does not exist. */
@@ -186,7 +187,7 @@ export class StatCache {
   save(): void {
     if (!this.file || this.changes.size === 0) return;
     const paths = [...new Set([...this.index.keys(), ...this.changes.keys()])].filter((p) => this.changes.get(p) !== null);
-    const numbers = new BigInt64Array(paths.length * FIELDS);
+    const numbers = new Float64Array(paths.length * FIELDS);
     const hashes: string[] = [];
     paths.forEach((p, i) => {
       const e = this.entry(p)!;
