@@ -100,7 +100,10 @@ export function hashPathWith(abs: string, hashFile: (file: string, st: fs.Stats)
       if (!d.isFile() && !d.isSymbolicLink()) continue;
       const cst = fs.statSync(child, { throwIfNoEntry: false });
       if (cst?.isDirectory()) walk(child, childRel);
-      else if (cst?.isFile()) tree.push({ path: childRel, ...hashFile(child, cst) });
+      else if (cst?.isFile()) {
+        const h = hashFile(child, cst);
+        tree.push({ path: childRel, sha256: h.sha256, size: h.size });
+      }
     }
   };
   walk(abs.endsWith('/') ? abs.slice(0, -1) : abs, '');
@@ -141,21 +144,24 @@ export class StatCache {
     return [n[o]!, n[o + 1]!, n[o + 2]!, n[o + 3]!, n[o + 4]!, this.loaded.hashes.slice(i * 64, i * 64 + 64), n[o + 5]!];
   }
 
+  /** The recorded hash when the file's stat signature is unchanged and it was hashed after its last write. */
+  private trusted(abs: string, st: fs.Stats): string | undefined {
+    const fresh = (dev: number, ino: number, size: number, mtime: number, ctime: number, hashedAt: number): boolean =>
+      dev === st.dev && ino === st.ino && size === st.size && mtime === st.mtimeMs && ctime === st.ctimeMs && mtime + RACY_MS < hashedAt && ctime + RACY_MS < hashedAt;
+    const changed = this.changes.get(abs);
+    if (changed !== undefined) return changed && fresh(changed[0], changed[1], changed[2], changed[3], changed[4], changed[6]) ? changed[5] : undefined;
+    const i = this.index.get(abs);
+    if (i === undefined) return undefined;
+    // Compared in place in the loaded columns: this runs for every file on every check.
+    const n = this.loaded.numbers;
+    const o = i * FIELDS;
+    return fresh(n[o]!, n[o + 1]!, n[o + 2]!, n[o + 3]!, n[o + 4]!, n[o + 5]!) ? this.loaded.hashes.slice(i * 64, i * 64 + 64) : undefined;
+  }
+
   /** Hash of a file, read only when its stat signature changed. `st` may be passed when already known. */
   hashFile(abs: string, st: fs.Stats = fs.statSync(abs)): FileHash {
-    const e = this.entry(abs);
-    if (
-      e &&
-      e[0] === st.dev &&
-      e[1] === st.ino &&
-      e[2] === st.size &&
-      e[3] === st.mtimeMs &&
-      e[4] === st.ctimeMs &&
-      st.mtimeMs + RACY_MS < e[6] &&
-      st.ctimeMs + RACY_MS < e[6]
-    ) {
-      return { sha256: e[5], size: st.size };
-    }
+    const known = this.trusted(abs, st);
+    if (known) return { sha256: known, size: st.size };
     const hashedAt = Date.now();
     const h = sha256File(abs);
     this.remember(abs, st, h.sha256, hashedAt);
