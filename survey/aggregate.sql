@@ -1,8 +1,9 @@
 -- Weighted response distributions per (question, subpopulation), in SubPOP's row schema.
 --
 -- Run by survey/aggregate.ts, which prepares the inputs:
---   variables  answers_files, respondents_files, profiles_files   Parquet tables of the ingested waves
---              min_n                                              fewest respondents a row may rest on
+--   variables  answers_files, respondents_files, profiles_files, questions_files
+--                                                    Parquet tables of the ingested waves
+--              min_n                                 fewest respondents a row may rest on
 --   run_groups(group_pos, attribute, "group")        the group set, in output order
 --   group_rules(wave, group_pos, variable, code)     a respondent whose profile `variable` has `code` in `wave`
 --                                                    is a member (only groups formed in that wave appear)
@@ -11,28 +12,65 @@
 --                                                    k answer options; `options` ends with "Refused"
 --   option_codes(qid, wave, qkey, code, position)    answer code → option 1..k, or 0 for the refusal; answers
 --                                                    with other codes are not counted
--- Results: pair_status (every question × formed group, with why a pair yields no row), rows_out (ordered by
--- qid, group_pos) and uncounted.
+-- Results: key_collisions (must be empty), pair_status (every question × formed group, with why a pair yields
+-- no row), kept_pairs and kept_options (what the rows are made of) and uncounted.
+--
+-- The answers table is by far the largest (one row per respondent and question), so it is read twice only, and
+-- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings: that halves the
+-- cost of the main pass. The hashes stand for the strings exactly because every respondent and question of
+-- an answer is in its wave's respondents and questions tables (the ingest writes all three from the same
+-- cases), and key_collisions checks that no two of those share a hash.
 
--- Members of each group with a usable weight. A missing (NULL, or not finite) weight counts as 0, and a
--- respondent of weight 0 contributes nothing, so both are left out (also from n_respondents). Weights become DECIMAL (12
--- decimals; survey/aggregate.ts checks they are below 10^6) so that sums are exact: the result then does not
--- depend on the order in which parallel threads add them.
-CREATE OR REPLACE TEMP TABLE weighted_members AS
-SELECT DISTINCT p.wave, p.respondent, r.group_pos, w.weight::DECIMAL(18, 12) AS weight
+CREATE OR REPLACE TEMP TABLE respondent_keys AS
+SELECT wave, respondent, hash(wave, respondent) AS rkey, weight
+FROM read_parquet(getvariable('respondents_files'));
+
+-- Listing keys per hash only where a hash repeats: a list per hash would cost seconds.
+CREATE OR REPLACE TEMP TABLE key_collisions AS
+WITH question_keys AS (SELECT wave, qkey, hash(wave, qkey) AS qkey_hash FROM read_parquet(getvariable('questions_files')))
+SELECT 'respondents' AS tbl, rkey AS hash, wave, respondent AS key
+FROM respondent_keys WHERE rkey IN (SELECT rkey FROM respondent_keys GROUP BY rkey HAVING count(*) > 1)
+UNION ALL
+SELECT 'questions', qkey_hash, wave, qkey
+FROM question_keys WHERE qkey_hash IN (SELECT qkey_hash FROM question_keys GROUP BY qkey_hash HAVING count(*) > 1);
+
+-- Group memberships of the respondents with a usable weight, one row per (respondent, group). A missing (NULL,
+-- or not finite) weight counts as 0, and a respondent of weight 0 contributes nothing, so both are left out
+-- (also from n_respondents). Weights become DECIMAL (12 decimals; survey/aggregate.ts checks they are below
+-- 10^6) so that sums are exact: the result then does not depend on the order in which parallel threads add them.
+CREATE OR REPLACE TEMP TABLE members AS
+SELECT DISTINCT k.rkey, r.group_pos, k.weight::DECIMAL(18, 12) AS weight
 FROM read_parquet(getvariable('profiles_files')) AS p
 JOIN group_rules AS r ON r.wave = p.wave AND r.variable = p.variable AND r.code = p.code
-JOIN read_parquet(getvariable('respondents_files')) AS w ON w.wave = p.wave AND w.respondent = p.respondent
-WHERE w.weight > 0 AND isfinite(w.weight);
+JOIN respondent_keys AS k ON k.rkey = hash(p.wave, p.respondent)
+WHERE k.weight > 0 AND isfinite(k.weight);
 
--- Weighted count of every (question, group, option) among valid answers: missing answers are absent from
--- the answers table, and codes that are no option (nor the refusal) are dropped by the join.
-CREATE OR REPLACE TEMP TABLE cells AS
-SELECT o.qid, m.group_pos, o.position, count(*) AS n, sum(m.weight) AS weight
+-- The counted (question, option) pairs numbered densely: `slot` and group_pos then span small ranges, which
+-- lets DuckDB aggregate into a directly indexed table (perfect hash aggregate) instead of hashing 80M keys.
+CREATE OR REPLACE TEMP TABLE option_slots AS
+SELECT hash(wave, qkey) AS qkey_hash, code, (dense_rank() OVER (ORDER BY qid, position) - 1)::INTEGER AS slot, qid, position
+FROM option_codes;
+
+-- Weighted count of every (question, option, group) among valid answers: missing answers are absent from the
+-- answers table, and codes that are no option (nor the refusal) are dropped by the join. Each answer meets one
+-- `members` row per group of its respondent. The planner's own join order builds a hash table on the answers
+-- (it cannot estimate the hashed join keys); answers must stay the probe side. 22 bits of perfect hash table
+-- hold, e.g., 60,000 question options × 64 groups; larger sets fall back to the ordinary hash aggregate.
+SET disabled_optimizers = 'join_order';
+SET perfect_ht_threshold = 22;
+CREATE OR REPLACE TEMP TABLE slot_cells AS
+SELECT o.slot, m.group_pos, count(*) AS n, sum(m.weight) AS weight
 FROM read_parquet(getvariable('answers_files')) AS a
-JOIN option_codes AS o ON o.wave = a.wave AND o.qkey = a.qkey AND o.code = a.code
-JOIN weighted_members AS m ON m.wave = a.wave AND m.respondent = a.respondent
+JOIN option_slots AS o ON o.qkey_hash = hash(a.wave, a.qkey) AND o.code = a.code
+JOIN members AS m ON m.rkey = hash(a.wave, a.respondent)
 GROUP BY ALL;
+RESET perfect_ht_threshold;
+RESET disabled_optimizers;
+
+CREATE OR REPLACE TEMP TABLE cells AS
+SELECT s.qid, c.group_pos, s.position, c.n, c.weight
+FROM slot_cells AS c
+JOIN (SELECT DISTINCT slot, qid, position FROM option_slots) AS s ON s.slot = c.slot;
 
 -- Every question × group formed in its wave, with totals; refusals count towards n_respondents and
 -- weight_sum (the refusal rate is a share of all valid answers).
@@ -54,33 +92,25 @@ SELECT *,
             ELSE 'kept' END AS status
 FROM pairs;
 
--- One row per kept pair. `responses` are the option shares without the refusal (renormalised); options
--- nobody chose get 0.
-CREATE OR REPLACE TEMP TABLE rows_out AS
-WITH chosen AS (
-  SELECT qid, group_pos, map_from_entries(list((position, weight))) AS weight_of
-  FROM cells
-  WHERE position > 0
-  GROUP BY qid, group_pos
-)
-SELECT q.qkey, q.wave, g.attribute, g."group", q.question, q.options, q.ordinal,
-       list_transform(range(1, q.k + 1),
-                      i -> coalesce(c.weight_of[i::INTEGER], 0)::DOUBLE / (p.weight_sum - p.refused_weight)::DOUBLE) AS responses,
-       p.refused_weight::DOUBLE / p.weight_sum::DOUBLE AS refusal_rate,
-       p.n_respondents,
-       p.weight_sum::DOUBLE AS weight_sum,
-       q.qid, g.group_pos
-FROM pair_status AS p
-JOIN chosen AS c ON c.qid = p.qid AND c.group_pos = p.group_pos
-JOIN run_questions AS q ON q.qid = p.qid
-JOIN run_groups AS g ON g.group_pos = p.group_pos
-WHERE p.status = 'kept';
+-- What the rows are made of (survey/aggregate.ts divides): per kept pair its totals, and the weight of every
+-- answer option someone chose (options nobody chose are absent and get 0). Sums are converted to DOUBLE only
+-- here, after exact addition; the refusal rate is refused / weight_sum, a response share weight / answered.
+CREATE OR REPLACE TEMP TABLE kept_pairs AS
+SELECT qid, group_pos, n_respondents, weight_sum::DOUBLE AS weight_sum, refused_weight::DOUBLE AS refused_weight,
+       (weight_sum - refused_weight)::DOUBLE AS answered_weight
+FROM pair_status WHERE status = 'kept';
 
--- Answers to kept questions that no option takes (unlabelled codes, labels a curated option list leaves out).
--- Counted per distinct code first: that table is small.
+CREATE OR REPLACE TEMP TABLE kept_options AS
+SELECT c.qid, c.group_pos, c.position, c.weight::DOUBLE AS weight
+FROM cells AS c
+SEMI JOIN kept_pairs AS p ON p.qid = c.qid AND p.group_pos = c.group_pos
+WHERE c.position > 0;
+
+-- Answers to kept questions that no option takes (unlabelled codes, labels a curated option list leaves out),
+-- from every respondent. Counted per distinct code first: that table is small.
 CREATE OR REPLACE TEMP TABLE uncounted AS
-SELECT c.wave, sum(c.n)::BIGINT AS answers
-FROM (SELECT wave, qkey, code, count(*) AS n FROM read_parquet(getvariable('answers_files')) GROUP BY ALL) AS c
-SEMI JOIN run_questions AS q ON q.wave = c.wave AND q.qkey = c.qkey
-ANTI JOIN option_codes AS o ON o.wave = c.wave AND o.qkey = c.qkey AND o.code = c.code
-GROUP BY c.wave;
+SELECT q.wave, sum(c.n)::BIGINT AS answers
+FROM (SELECT hash(wave, qkey) AS qkey_hash, code, count(*) AS n FROM read_parquet(getvariable('answers_files')) GROUP BY ALL) AS c
+JOIN (SELECT DISTINCT wave, hash(wave, qkey) AS qkey_hash FROM run_questions) AS q ON q.qkey_hash = c.qkey_hash
+ANTI JOIN option_slots AS o ON o.qkey_hash = c.qkey_hash AND o.code = c.code
+GROUP BY q.wave;

@@ -12,7 +12,7 @@ import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
 import { packageRoot } from '../lib/paths.js';
 import { loadYaml, validate } from '../lib/schema.js';
 import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
-import { checkRow } from './rows.js';
+import { checkRow, rowsJsonl, type SubpopRow } from './rows.js';
 import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel, type WaveProfile } from './subpopulations.js';
 
 export interface Exclusions {
@@ -187,9 +187,19 @@ function questionExclusion(q: QuestionRecord, ex: Exclusions): string | undefine
 }
 
 /** The SQL inputs derived from the small tables (see survey/aggregate.sql). */
+interface RunQuestion {
+  qid: number;
+  wave: string;
+  qkey: string;
+  question: string;
+  options: string[];
+  ordinal: number[];
+  k: number;
+}
+
 interface SqlInputs {
   groupRules: object[];
-  runQuestions: object[];
+  runQuestions: RunQuestion[];
   optionCodes: object[];
 }
 
@@ -248,6 +258,42 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
     for (const c of layout.codes) sql.optionCodes.push({ qid, wave: w.id, qkey: q.qkey, code: c.code, position: c.position });
   }
   if (ordinals) s.ordinals = ordinals;
+}
+
+/** DuckDB types of the rows' fields (docs/data-model.md), for reading rows.jsonl into Parquet. */
+const ROW_COLUMNS = `{qkey: 'VARCHAR', wave: 'VARCHAR', attribute: 'VARCHAR', "group": 'VARCHAR', question: 'VARCHAR',
+  options: 'VARCHAR[]', ordinal: 'DOUBLE[]', responses: 'DOUBLE[]', refusal_rate: 'DOUBLE', n_respondents: 'INTEGER',
+  weight_sum: 'DOUBLE'}`;
+
+/** The rows of the kept pairs in output order (qid, group_pos), from the SQL's kept_pairs and kept_options. */
+async function keptRows(conn: DuckDBConnection, questions: readonly RunQuestion[], groups: readonly GroupSpec[]): Promise<SubpopRow[]> {
+  const columns = async (sql: string) => (await conn.runAndReadAll(sql)).getColumnsJS() as number[][];
+  const [qid = [], gpos = [], n = [], weightSum = [], refused = [], answered = []] = await columns(
+    'SELECT qid, group_pos, n_respondents, weight_sum, refused_weight, answered_weight FROM kept_pairs ORDER BY qid, group_pos',
+  );
+  const [oq = [], og = [], position = [], weight = []] = await columns(
+    'SELECT qid, group_pos, position, weight FROM kept_options ORDER BY qid, group_pos, position',
+  );
+  let o = 0;
+  return qid.map((id, i) => {
+    const q = questions[id]!;
+    const g = groups[gpos[i]!]!;
+    const responses = new Array<number>(q.k).fill(0);
+    for (; o < oq.length && oq[o] === id && og[o] === gpos[i]; o++) responses[position[o]! - 1] = weight[o]! / answered[i]!;
+    return {
+      qkey: q.qkey,
+      wave: q.wave,
+      attribute: g.attribute,
+      group: g.group,
+      question: q.question,
+      options: q.options,
+      ordinal: q.ordinal,
+      responses,
+      refusal_rate: refused[i]! / weightSum[i]!,
+      n_respondents: n[i]!,
+      weight_sum: weightSum[i]!,
+    };
+  });
 }
 
 const emptySummary = (w: WaveInput): WaveSummary => ({
@@ -319,10 +365,19 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     const files = (t: (typeof TABLES)[number]) => sqlList(waves.map((w) => tablePath(w, t)));
     await conn.run(
       `SET VARIABLE answers_files = ${files('answers')}; SET VARIABLE respondents_files = ${files('respondents')};` +
-        `SET VARIABLE profiles_files = ${files('profiles')}; SET VARIABLE min_n = ${Math.trunc(opts.minN)};`,
+        `SET VARIABLE profiles_files = ${files('profiles')}; SET VARIABLE questions_files = ${files('questions')};` +
+        `SET VARIABLE min_n = ${Math.trunc(opts.minN)};`,
     );
     opts.progress?.(`aggregating ${waves.length} waves`);
     await conn.run(fs.readFileSync(path.join(packageRoot, 'survey', 'aggregate.sql'), 'utf8'));
+    const collisions = await readAll<{ tbl: 'respondents' | 'questions'; wave: string; key: string }>(
+      conn,
+      'SELECT tbl, wave, key FROM key_collisions WHERE (tbl, hash) IN (SELECT (tbl, hash) FROM key_collisions LIMIT 1) ORDER BY ALL',
+    );
+    if (collisions.length) {
+      const keys = collisions.map((k) => `${tablePath(waves.find((w) => w.id === k.wave)!, k.tbl)}: "${k.key}"`);
+      throw new Error(`${keys.join(' and ')} have the same 64-bit hash, which the aggregation joins on`);
+    }
 
     // Bookkeeping: why pairs yield no row, per wave and group.
     const status = await readAll<{ wave: string; group_pos: number; status: string; n: bigint }>(
@@ -343,23 +398,25 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       waveSummary.get(r.wave)!.uncounted_answers = Number(r.answers);
     }
 
-    // Outputs.
+    // Outputs. Every row is checked against the rows schema before it is written; the Parquet file is made from
+    // the JSONL file, so the two hold the same values by construction.
     opts.progress?.('writing rows');
-    const ordered = 'SELECT * EXCLUDE (qid, group_pos) FROM rows_out ORDER BY qid, group_pos';
-    // DuckDB's JSON text (keys in column order, shortest round-trip doubles) is the JSONL line; it converts
-    // much faster than row objects. Every line is checked against the rows schema before it is written.
-    const lines = ((await conn.runAndReadAll(`SELECT to_json(r)::VARCHAR FROM (${ordered}) AS r`)).getColumnsJS()[0] ?? []) as string[];
-    lines.forEach((line, i) => checkRow(JSON.parse(line), `rows.jsonl:${i + 1}`));
+    const rows = await keptRows(conn, sql.runQuestions, opts.groups);
+    rows.forEach((r, i) => checkRow(r, `rows.jsonl:${i + 1}`));
     fs.mkdirSync(opts.outDir, { recursive: true });
-    writeFileAtomic(path.join(opts.outDir, 'rows.jsonl'), lines.map((l) => `${l}\n`).join(''));
+    const jsonl = path.join(opts.outDir, 'rows.jsonl');
+    writeFileAtomic(jsonl, rowsJsonl(rows));
     await withAtomicFile(path.join(opts.outDir, 'rows.parquet'), (tmp) =>
-      conn.run(`COPY (${ordered}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`),
+      conn.run(
+        `COPY (SELECT * FROM read_json(${sqlString(jsonl)}, format = 'newline_delimited', columns = ${ROW_COLUMNS})) ` +
+          `TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+      ),
     );
     const summary: AggregateSummary = {
       waveset: opts.waveset,
       groups: opts.groupSet,
       min_n: opts.minN,
-      rows: lines.length,
+      rows: rows.length,
       below_min_n: summaries.reduce((a, s) => a + s.below_min_n, 0),
       all_refused: summaries.reduce((a, s) => a + s.all_refused, 0),
       excluded_waves: excludedWaves,
