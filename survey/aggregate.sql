@@ -12,26 +12,30 @@
 --                                                    k answer options; `options` ends with "Refused"
 --   option_codes(qid, wave, qkey, code, position)    answer code → option 1..k, or 0 for the refusal; answers
 --                                                    with other codes are not counted
--- Results: key_collisions (must be empty), pair_status (every question × formed group, with why a pair yields
+-- Results: repeated_keys (must be empty), pair_status (every question × formed group, with why a pair yields
 -- no row), kept_pairs and kept_options (what the rows are made of) and uncounted.
 --
 -- The answers table is by far the largest (one row per respondent and question), so it is read twice only, and
 -- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings: that halves the
 -- cost of the main pass. The hashes stand for the strings exactly because every respondent and question of
 -- an answer is in its wave's respondents and questions tables (the ingest writes all three from the same
--- cases), and key_collisions checks that no two of those share a hash.
+-- cases), and no two of those share a hash (repeated_keys).
 
 CREATE OR REPLACE TEMP TABLE respondent_keys AS
-SELECT wave, respondent, hash(wave, respondent) AS rkey, weight
-FROM read_parquet(getvariable('respondents_files'));
+SELECT filename AS file, wave, respondent, hash(wave, respondent) AS rkey, weight
+FROM read_parquet(getvariable('respondents_files'), filename = true);
 
--- Listing keys per hash only where a hash repeats: a list per hash would cost seconds.
-CREATE OR REPLACE TEMP TABLE key_collisions AS
-WITH question_keys AS (SELECT wave, qkey, hash(wave, qkey) AS qkey_hash FROM read_parquet(getvariable('questions_files')))
-SELECT 'respondents' AS tbl, rkey AS hash, wave, respondent AS key
+-- Keys whose hash repeats: a respondent or question listed twice, or (never seen) two that collide. Keys are
+-- listed only where a hash repeats: a list per hash would cost seconds.
+CREATE OR REPLACE TEMP TABLE repeated_keys AS
+WITH question_keys AS (
+  SELECT filename AS file, qkey, hash(wave, qkey) AS qkey_hash
+  FROM read_parquet(getvariable('questions_files'), filename = true)
+)
+SELECT 'respondent' AS kind, rkey AS hash, file, respondent AS key
 FROM respondent_keys WHERE rkey IN (SELECT rkey FROM respondent_keys GROUP BY rkey HAVING count(*) > 1)
 UNION ALL
-SELECT 'questions', qkey_hash, wave, qkey
+SELECT 'question', qkey_hash, file, qkey
 FROM question_keys WHERE qkey_hash IN (SELECT qkey_hash FROM question_keys GROUP BY qkey_hash HAVING count(*) > 1);
 
 -- Group memberships of the respondents with a usable weight, one row per (respondent, group). A missing (NULL,

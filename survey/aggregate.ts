@@ -370,13 +370,16 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     );
     opts.progress?.(`aggregating ${waves.length} waves`);
     await conn.run(fs.readFileSync(path.join(packageRoot, 'survey', 'aggregate.sql'), 'utf8'));
-    const collisions = await readAll<{ tbl: 'respondents' | 'questions'; wave: string; key: string }>(
+    const [a, b] = await readAll<{ kind: string; file: string; key: string }>(
       conn,
-      'SELECT tbl, wave, key FROM key_collisions WHERE (tbl, hash) IN (SELECT (tbl, hash) FROM key_collisions LIMIT 1) ORDER BY ALL',
+      'SELECT kind, file, key FROM repeated_keys WHERE (kind, hash) = (SELECT min((kind, hash)) FROM repeated_keys) ORDER BY ALL LIMIT 2',
     );
-    if (collisions.length) {
-      const keys = collisions.map((k) => `${tablePath(waves.find((w) => w.id === k.wave)!, k.tbl)}: "${k.key}"`);
-      throw new Error(`${keys.join(' and ')} have the same 64-bit hash, which the aggregation joins on`);
+    if (a && b) {
+      throw new Error(
+        a.file === b.file && a.key === b.key
+          ? `${a.file}: ${a.kind} "${a.key}" occurs more than once`
+          : `${a.file}: ${a.kind} "${a.key}" and ${b.file}: ${b.kind} "${b.key}" have the same 64-bit hash, which the aggregation joins on`,
+      );
     }
 
     // Bookkeeping: why pairs yield no row, per wave and group.

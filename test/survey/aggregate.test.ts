@@ -24,14 +24,20 @@ interface Run {
   summary: AggregateSummary;
 }
 
-async function run(waves: (WaveSpec & { family?: 'atp' | 'gss'; ordinals?: string })[], groups: GroupSpec[], minN = 1, ex: Exclusions = exclusions): Promise<Run> {
+async function run(
+  waves: (WaveSpec & { family?: 'atp' | 'gss'; ordinals?: string })[],
+  groups: GroupSpec[],
+  minN = 1,
+  ex: Exclusions = exclusions,
+  threads = 2,
+): Promise<Run> {
   const dir = tmp();
   const inputs: WaveInput[] = [];
   for (const w of waves) {
     inputs.push({ id: w.wave, family: w.family ?? 'atp', tables: await writeWave(path.join(dir, 'tables'), w), ordinals: w.ordinals });
   }
   const outDir = path.join(dir, 'rows');
-  const summary = await aggregate({ waves: inputs, groups, exclusions: ex, minN, outDir, waveset: 'test', groupSet: 'test', threads: 2 });
+  const summary = await aggregate({ waves: inputs, groups, exclusions: ex, minN, outDir, waveset: 'test', groupSet: 'test', threads });
   return { dir, rows: readRows(path.join(outDir, 'rows.jsonl')), summary };
 }
 
@@ -362,11 +368,11 @@ test('exclusions: waves, qkey prefixes (ignoring case), listed qkeys, too few op
   t.deepEqual([...new Set(rows.map((r) => r.qkey))], ['Q1_W1']);
 });
 
-test('same input → byte-identical rows.jsonl, rows.parquet and summary.json; Parquet holds the JSONL rows', async (t) => {
+test('same input, 1 or 2 threads → byte-identical rows.jsonl, rows.parquet and summary.json; Parquet holds the JSONL rows', async (t) => {
   const waves = [w1, { ...w1, wave: 'ATP_W10' }, { ...gss, wave: 'GSS_U' }];
   const groups = groupSet(subpops, 'subpop22');
-  const a = await run(waves, groups);
-  const b = await run(waves, groups);
+  const a = await run(waves, groups, 1, exclusions, 1);
+  const b = await run(waves, groups, 1, exclusions, 2);
   for (const f of ['rows.jsonl', 'rows.parquet', 'summary.json']) {
     t.true(fs.readFileSync(path.join(a.dir, 'rows', f)).equals(fs.readFileSync(path.join(b.dir, 'rows', f))), f);
   }
@@ -397,19 +403,22 @@ test('subpopulations.yaml errors point at file:line:col', (t) => {
   t.throws(() => loadSubpopulations(file, bad), { message: /^subpops\.yaml:8:\d+: / });
 });
 
+/** Rewrites a Parquet table with DuckDB: `select` reads it as `t` (for cells that JSON cannot express). */
+async function rewriteParquet(file: string, select: string) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  await conn.run(`CREATE TABLE t AS SELECT * FROM read_parquet('${file}'); CREATE TABLE r AS ${select}`);
+  await conn.run(`COPY r TO '${file}' (FORMAT parquet)`);
+  conn.closeSync();
+  instance.closeSync();
+}
+
 test('weights that are not finite count as missing; weights too large to sum exactly are an error', async (t) => {
   // JSON has no NaN or Infinity: write them into the Parquet file afterwards.
   const dir = tmp();
   const tables = await writeWave(dir, w1);
   const file = path.join(tables, 'respondents.parquet');
-  const patch = async (weights: string) => {
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    await conn.run(`CREATE TABLE r AS SELECT wave, respondent, CASE respondent ${weights} ELSE weight END AS weight FROM read_parquet('${file}')`);
-    await conn.run(`COPY r TO '${file}' (FORMAT parquet)`);
-    conn.closeSync();
-    instance.closeSync();
-  };
+  const patch = (weights: string) => rewriteParquet(file, `SELECT wave, respondent, CASE respondent ${weights} ELSE weight END AS weight FROM t`);
   const anyLiberal: GroupSpec = { attribute: 'POLIDEOLOGY', group: 'Any liberal', membership: { atp: { variable: 'F_IDEO', labels: ['Liberal', 'Very liberal'] } } };
   const aggregateW1 = () =>
     aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', tables }], groups: [anyLiberal], exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
@@ -419,4 +428,40 @@ test('weights that are not finite count as missing; weights too large to sum exa
   t.like(find(readRows(path.join(dir, 'rows', 'rows.jsonl')), 'Q1_W1', 'Any liberal'), { n_respondents: 1, weight_sum: 2, responses: [1, 0] });
   await patch(`WHEN 'r2' THEN 2e6`);
   await t.throwsAsync(aggregateW1(), { message: `${path.resolve(file)}: weight 2000000 (wave ATP_W1) is not below 1000000, the largest the aggregation sums exactly` });
+});
+
+test('a respondent or question listed twice is an error naming the file', async (t) => {
+  const dir = tmp();
+  const tables = await writeWave(dir, w1);
+  const aggregateW1 = () =>
+    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', tables }], groups: ideology(['Liberal']), exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
+  const respondents = path.join(tables, 'respondents.parquet');
+  await rewriteParquet(respondents, `SELECT * FROM t UNION ALL SELECT * FROM t WHERE respondent = 'r2'`);
+  await t.throwsAsync(aggregateW1(), { message: `${respondents}: respondent "r2" occurs more than once` });
+  await rewriteParquet(respondents, 'SELECT DISTINCT * FROM t');
+  const questions = path.join(tables, 'questions.parquet');
+  await rewriteParquet(questions, `SELECT * FROM t UNION ALL SELECT * FROM t WHERE qkey = 'Q2_W1'`);
+  await t.throwsAsync(aggregateW1(), { message: `${questions}: question "Q2_W1" occurs more than once` });
+});
+
+test('more groups than a 64-bit mask holds: 70 groups, each with its own row', async (t) => {
+  // Group i takes F_IDEO code [4, 2, 5, 1, 3][i % 5]: Liberal, Conservative, Very liberal, and two nobody has.
+  const codes = [4, 2, 5, 1, 3];
+  const groups: GroupSpec[] = Array.from({ length: 70 }, (_, i) => ({
+    attribute: 'IDEO',
+    group: `G${i}`,
+    membership: { atp: { variable: 'F_IDEO', codes: [codes[i % 5]!] } },
+  }));
+  const { rows, summary } = await run([w1], groups);
+  // Q1_W1 (see the first test): Liberal r1 Favor 2, r2 Oppose 1; Conservative r4 Refused 0.5, r6 Oppose 1.5; Very liberal r3 Favor 1
+  const expected: Record<number, number[] | undefined> = { 4: [2 / 3, 1 / 3], 2: [0, 1], 5: [1, 0] };
+  for (let i = 0; i < 70; i++) {
+    const want = expected[codes[i % 5]!];
+    const row = find(rows, 'Q1_W1', `G${i}`);
+    if (want) t.true(row !== undefined && near(row.responses, want), `G${i}`);
+    else t.is(row, undefined, `G${i}`);
+  }
+  t.is(find(rows, 'Q1_W1', 'G66')!.refusal_rate, 0.25);
+  // codes 1 and 3: 28 groups × 2 questions without respondents
+  t.is(summary.below_min_n, 28 * 2);
 });
