@@ -80,7 +80,7 @@ async function bringUpToDate(project: Project, stage: StageInstance, options: Ex
   // Another process may have brought the stage up to date while we waited for its outputs.
   await project.locks.refresh();
   if (!options.force) {
-    if (project.staleness(stage, facts).length === 0) return { status: 'up-to-date' };
+    if (project.staleness(stage, facts, fp).length === 0) return { status: 'up-to-date' };
     const record = project.cache.readRun(fp);
     if (record && project.cache.complete(record)) {
       try {

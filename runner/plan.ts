@@ -41,7 +41,7 @@ export function planStages(project: Project, names: readonly string[], options: 
       states.set(name, { state: 'forced', fp });
       continue;
     }
-    const reasons = project.staleness(stage, current.facts);
+    const reasons = project.staleness(stage, current.facts, fp);
     if (reasons.length === 0) {
       states.set(name, { state: 'up-to-date' });
       continue;

@@ -95,13 +95,14 @@ export class Project {
     return drift;
   }
 
-  /** Why the stage is not up to date according to `lock` (empty when it is). */
-  staleness(stage: StageInstance, facts: Facts, lock: LockFile = this.lock): string[] {
+  /** Why the stage is not up to date according to pipe.lock (empty when it is); `fp` is the facts' fingerprint. */
+  staleness(stage: StageInstance, facts: Facts, fp = fingerprint(facts)): string[] {
+    const lock = this.lock;
     const entry: LockEntry | undefined = lock.stages[stage.name];
     if (!entry) return ['never ran (no entry in pipe.lock)'];
     if (lock.schema !== HASH_FORMAT) return [`hash format changed: v${lock.schema} → v${HASH_FORMAT}`];
     const before = lockedFacts(entry);
-    if (fingerprint(before) !== fingerprint(facts)) {
+    if (fingerprint(before) !== fp) {
       const reasons = explainChange(before, facts);
       return reasons.length ? reasons : ['recorded facts differ'];
     }
