@@ -152,6 +152,9 @@ async function main() {
     console.log(`generated ${waves.length} waves in ${((Date.now() - t0) / 1000).toFixed(1)} s under ${tables}`);
   }
 
+  // Other work on the machine shows in the wall times (2 shared cores): print the load next to them.
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`load average ${load()}`);
   const runs = [];
   for (const name of ['run1', 'run2']) {
     const out = path.join(dir, name);
@@ -222,6 +225,7 @@ async function main() {
       `${((pandas.load_seconds + pandas.compute_seconds) / best).toFixed(1)}× over load + compute; ` +
       `CPU time: ${(pandas.compute_cpu_seconds / bestCpu).toFixed(1)}× over pandas compute`,
   );
+  console.log(`load average ${load()}`);
   if (!values.keep) fs.rmSync(dir, { recursive: true, force: true });
 }
 

@@ -13,7 +13,7 @@
 --   option_codes(qid, wave, qkey, code, position)    answer code → option 1..k, or 0 for the refusal; answers
 --                                                    with other codes are not counted
 -- Results: repeated_keys (must be empty), pair_status (every question × formed group, with why a pair yields
--- no row), kept_pairs and kept_options (what the rows are made of) and uncounted.
+-- no row), kept_pairs and kept_options (what the rows are made of) and the view uncounted.
 --
 -- The answers table is by far the largest (one row per respondent and question), so it is read twice only, and
 -- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings: that halves the
@@ -56,10 +56,11 @@ SELECT hash(wave, qkey) AS qkey_hash, code, (dense_rank() OVER (ORDER BY qid, po
 FROM option_codes;
 
 -- Weighted count of every (question, option, group) among valid answers: missing answers are absent from the
--- answers table, and codes that are no option (nor the refusal) are dropped by the join. Each answer meets one
--- `members` row per group of its respondent. The planner's own join order builds a hash table on the answers
--- (it cannot estimate the hashed join keys); answers must stay the probe side. 22 bits of perfect hash table
--- hold, e.g., 60,000 question options × 64 groups; larger sets fall back to the ordinary hash aggregate.
+-- answers table, and codes that are no option (nor the refusal) are dropped by the join. Each answer then meets
+-- one `members` row per group of its respondent (80M rows at ATP scale). The joins run in the order written: the
+-- planner cannot estimate joins on computed keys and would expand by group first, leaving the option join
+-- 80M rows to probe instead of 22M. The perfect hash table, one per thread, is indexed by the bits of both key
+-- ranges (2^20 entries for 23,850 options and 22 groups); beyond 2^22 DuckDB falls back to hashing.
 SET disabled_optimizers = 'join_order';
 SET perfect_ht_threshold = 22;
 CREATE OR REPLACE TEMP TABLE slot_cells AS
@@ -111,8 +112,9 @@ SEMI JOIN kept_pairs AS p ON p.qid = c.qid AND p.group_pos = c.group_pos
 WHERE c.position > 0;
 
 -- Answers to kept questions that no option takes (unlabelled codes, labels a curated option list leaves out),
--- from every respondent. Counted per distinct code first: that table is small.
-CREATE OR REPLACE TEMP TABLE uncounted AS
+-- from every respondent. Counted per distinct code first: that table is small. A view: survey/aggregate.ts reads
+-- it while it checks and writes the rows, so that this second pass over the answers runs alongside that work.
+CREATE OR REPLACE TEMP VIEW uncounted AS
 SELECT q.wave, sum(c.n)::BIGINT AS answers
 FROM (SELECT hash(wave, qkey) AS qkey_hash, code, count(*) AS n FROM read_parquet(getvariable('answers_files')) GROUP BY ALL) AS c
 JOIN (SELECT DISTINCT wave, hash(wave, qkey) AS qkey_hash FROM run_questions) AS q ON q.qkey_hash = c.qkey_hash

@@ -397,18 +397,20 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       gc[key] += n;
       s[key] += n;
     }
-    for (const r of await readAll<{ wave: string; answers: bigint }>(conn, 'SELECT wave, answers FROM uncounted')) {
-      waveSummary.get(r.wave)!.uncounted_answers = Number(r.answers);
-    }
 
     // Outputs. Every row is checked against the rows schema before it is written; the Parquet file is made from
-    // the JSONL file, so the two hold the same values by construction.
+    // the JSONL file, so the two hold the same values by construction. DuckDB counts the uncounted answers on its
+    // own threads meanwhile (awaited in either case, so that no query outlives the connection).
     opts.progress?.('writing rows');
     const rows = await keptRows(conn, sql.runQuestions, opts.groups);
-    rows.forEach((r, i) => checkRow(r, `rows.jsonl:${i + 1}`));
-    fs.mkdirSync(opts.outDir, { recursive: true });
+    const uncounted = readAll<{ wave: string; answers: bigint }>(conn, 'SELECT wave, answers FROM uncounted');
     const jsonl = path.join(opts.outDir, 'rows.jsonl');
-    writeFileAtomic(jsonl, rowsJsonl(rows));
+    try {
+      rows.forEach((r, i) => checkRow(r, `rows.jsonl:${i + 1}`));
+      writeFileAtomic(jsonl, rowsJsonl(rows));
+    } finally {
+      for (const r of await uncounted) waveSummary.get(r.wave)!.uncounted_answers = Number(r.answers);
+    }
     await withAtomicFile(path.join(opts.outDir, 'rows.parquet'), (tmp) =>
       conn.run(
         `COPY (SELECT * FROM read_json(${sqlString(jsonl)}, format = 'newline_delimited', columns = ${ROW_COLUMNS})) ` +
