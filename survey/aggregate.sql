@@ -42,12 +42,22 @@ FROM question_keys WHERE qkey_hash IN (SELECT qkey_hash FROM question_keys GROUP
 -- or not finite) weight counts as 0, and a respondent of weight 0 contributes nothing, so both are left out
 -- (also from n_respondents). Weights become DECIMAL (12 decimals; survey/aggregate.ts checks they are below
 -- 10^6) so that sums are exact: the result then does not depend on the order in which parallel threads add them.
+-- A respondent has one code per profile variable, so only a group whose rules name several variables can match
+-- twice; only those matches are made distinct (the whole table would take twice as long).
 CREATE OR REPLACE TEMP TABLE members AS
-SELECT DISTINCT k.rkey, r.group_pos, k.weight::DECIMAL(18, 12) AS weight
-FROM read_parquet(getvariable('profiles_files')) AS p
-JOIN group_rules AS r ON r.wave = p.wave AND r.variable = p.variable AND r.code = p.code
-JOIN respondent_keys AS k ON k.rkey = hash(p.wave, p.respondent)
-WHERE k.weight > 0 AND isfinite(k.weight);
+WITH rules AS (
+  SELECT *, count(DISTINCT variable) OVER (PARTITION BY wave, group_pos) > 1 AS several FROM group_rules
+),
+matches AS MATERIALIZED (
+  SELECT k.rkey, r.group_pos, r.several, k.weight::DECIMAL(18, 12) AS weight
+  FROM read_parquet(getvariable('profiles_files')) AS p
+  JOIN rules AS r ON r.wave = p.wave AND r.variable = p.variable AND r.code = p.code
+  JOIN respondent_keys AS k ON k.rkey = hash(p.wave, p.respondent)
+  WHERE k.weight > 0 AND isfinite(k.weight)
+)
+SELECT rkey, group_pos, weight FROM matches WHERE NOT several
+UNION ALL
+SELECT DISTINCT rkey, group_pos, weight FROM matches WHERE several;
 
 -- The counted (question, option) pairs numbered densely: `slot` and group_pos then span small ranges, which
 -- lets DuckDB aggregate into a directly indexed table (perfect hash aggregate) instead of hashing 80M keys.

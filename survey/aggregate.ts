@@ -260,6 +260,21 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
   if (ordinals) s.ordinals = ordinals;
 }
 
+/** The hashed joins need every respondent and question key once (survey/aggregate.sql, repeated_keys). */
+async function throwOnRepeatedKeys(conn: DuckDBConnection) {
+  const [a, b] = await readAll<{ kind: string; file: string; key: string }>(
+    conn,
+    'SELECT kind, file, key FROM repeated_keys WHERE (kind, hash) = (SELECT min((kind, hash)) FROM repeated_keys) ORDER BY ALL LIMIT 2',
+  );
+  if (a && b) {
+    throw new Error(
+      a.file === b.file && a.key === b.key
+        ? `${a.file}: ${a.kind} "${a.key}" occurs more than once`
+        : `${a.file}: ${a.kind} "${a.key}" and ${b.file}: ${b.kind} "${b.key}" have the same 64-bit hash, which the aggregation joins on`,
+    );
+  }
+}
+
 /** DuckDB types of the rows' fields (docs/data-model.md), for reading rows.jsonl into Parquet. */
 const ROW_COLUMNS = `{qkey: 'VARCHAR', wave: 'VARCHAR', attribute: 'VARCHAR', "group": 'VARCHAR', question: 'VARCHAR',
   options: 'VARCHAR[]', ordinal: 'DOUBLE[]', responses: 'DOUBLE[]', refusal_rate: 'DOUBLE', n_respondents: 'INTEGER',
@@ -370,17 +385,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     );
     opts.progress?.(`aggregating ${waves.length} waves`);
     await conn.run(fs.readFileSync(path.join(packageRoot, 'survey', 'aggregate.sql'), 'utf8'));
-    const [a, b] = await readAll<{ kind: string; file: string; key: string }>(
-      conn,
-      'SELECT kind, file, key FROM repeated_keys WHERE (kind, hash) = (SELECT min((kind, hash)) FROM repeated_keys) ORDER BY ALL LIMIT 2',
-    );
-    if (a && b) {
-      throw new Error(
-        a.file === b.file && a.key === b.key
-          ? `${a.file}: ${a.kind} "${a.key}" occurs more than once`
-          : `${a.file}: ${a.kind} "${a.key}" and ${b.file}: ${b.kind} "${b.key}" have the same 64-bit hash, which the aggregation joins on`,
-      );
-    }
+    await throwOnRepeatedKeys(conn);
 
     // Bookkeeping: why pairs yield no row, per wave and group.
     const status = await readAll<{ wave: string; group_pos: number; status: string; n: bigint }>(
