@@ -16,10 +16,10 @@
 -- no row), kept_pairs and kept_options (what the rows are made of) and the view uncounted.
 --
 -- The answers table is by far the largest (one row per respondent and question), so it is read twice only, and
--- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings: that halves the
--- cost of the main pass. The hashes stand for the strings exactly because every respondent and question of
--- an answer is in its wave's respondents and questions tables (the ingest writes all three from the same
--- cases), and no two of those share a hash (repeated_keys).
+-- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings, on which the main
+-- pass takes half as long again. The hashes stand for the strings exactly because every respondent and
+-- question of an answer is in its wave's respondents and questions tables (the ingest writes all three from
+-- the same cases), and no two of those share a hash (repeated_keys).
 
 CREATE OR REPLACE TEMP TABLE respondent_keys AS
 SELECT filename AS file, wave, respondent, hash(wave, respondent) AS rkey, weight
@@ -43,7 +43,7 @@ FROM question_keys WHERE qkey_hash IN (SELECT qkey_hash FROM question_keys GROUP
 -- (also from n_respondents). Weights become DECIMAL (12 decimals; survey/aggregate.ts checks they are below
 -- 10^6) so that sums are exact: the result then does not depend on the order in which parallel threads add them.
 -- A respondent has one code per profile variable, so only a group whose rules name several variables can match
--- twice; only those matches are made distinct (the whole table would take twice as long).
+-- twice; only those matches are made distinct (the whole table takes half as long again).
 CREATE OR REPLACE TEMP TABLE members AS
 WITH rules AS (
   SELECT *, count(DISTINCT variable) OVER (PARTITION BY wave, group_pos) > 1 AS several FROM group_rules
