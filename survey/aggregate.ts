@@ -282,7 +282,8 @@ const ROW_COLUMNS = `{qkey: 'VARCHAR', wave: 'VARCHAR', attribute: 'VARCHAR', "g
 
 /** The rows of the kept pairs in output order (qid, group_pos), from the SQL's kept_pairs and kept_options. */
 async function keptRows(conn: DuckDBConnection, questions: readonly RunQuestion[], groups: readonly GroupSpec[]): Promise<SubpopRow[]> {
-  const columns = async (sql: string) => (await conn.runAndReadAll(sql)).getColumnsJS() as number[][];
+  // INTEGER and DOUBLE columns: DuckDB values are JS numbers already, so no conversion pass is needed.
+  const columns = async (sql: string) => (await conn.runAndReadAll(sql)).getColumns() as number[][];
   const [qid = [], gpos = [], n = [], weightSum = [], refused = [], answered = []] = await columns(
     'SELECT qid, group_pos, n_respondents, weight_sum, refused_weight, answered_weight FROM kept_pairs ORDER BY qid, group_pos',
   );
