@@ -70,7 +70,8 @@ FROM option_codes;
 -- one `members` row per group of its respondent (80M rows at ATP scale). The joins run in the order written: the
 -- planner cannot estimate joins on computed keys and would expand by group first, leaving the option join
 -- 80M rows to probe instead of 22M. The perfect hash table, one per thread, is indexed by the bits of both key
--- ranges (2^20 entries for 23,850 options and 22 groups); beyond 2^22 DuckDB falls back to hashing.
+-- ranges (2^20 entries for 23,850 options and 22 groups, 2^21 for 61 groups; about 36 bytes an entry); beyond
+-- 2^22 entries (150 MB a thread) DuckDB falls back to hashing, which took 2 s more CPU for 61 groups.
 -- Measured and dropped (22 groups, 22M answers): one row per answer with a FILTERed sum and count per group
 -- took 14-20 s of CPU, against 2.3 s here; grouping by (question, option, respondent's set of groups) first
 -- merges 22M answers into 16.5M groups only, and costs 3 s more.
