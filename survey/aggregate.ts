@@ -186,7 +186,7 @@ function questionExclusion(q: QuestionRecord, ex: Exclusions): string | undefine
   return prefix ? `qkey prefix "${prefix}"` : undefined;
 }
 
-/** The SQL inputs derived from the small tables (see survey/aggregate.sql). */
+/** A kept question as the SQL (run_questions) and the rows see it; `qid` is its index in output order. */
 interface RunQuestion {
   qid: number;
   wave: string;
@@ -197,6 +197,7 @@ interface RunQuestion {
   k: number;
 }
 
+/** The SQL inputs derived from the small tables (see survey/aggregate.sql). */
 interface SqlInputs {
   groupRules: object[];
   runQuestions: RunQuestion[];
