@@ -11,8 +11,10 @@
  * docs/data-model.md, with Pew's profile variables and labels (F_GENDER in every third wave instead of F_SEX,
  * F_INCOME in the older half, F_INC_SDT1 in the newer), 1% missing weights, 5% skipped questions and 3%
  * refusals. The aggregation runs twice in child processes (peak RSS from the child's resource usage); both
- * outputs must be byte-identical. Debian 12 has no Parquet reader for Python (no pyarrow, no fastparquet), so
- * pandas reads CSV copies of the same Parquet tables; its load and compute times are reported separately.
+ * outputs must be byte-identical. The load average is printed before and after: on shared cores the wall
+ * times follow it, the CPU times much less. Debian 12 has no Parquet reader for Python (no pyarrow, no
+ * fastparquet), so pandas reads CSV copies of the same Parquet tables; its load and compute times are reported
+ * separately.
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
