@@ -186,6 +186,11 @@ export function definitions(bootstrap?: { samples: number; seed: number }): [str
       `the mean WD between a group's distribution and ${bootstrap ? `${bootstrap.samples} bootstrap resamples (seed ${bootstrap.seed})` : 'bootstrap resamples'} ` +
         'of its own respondents, drawn with replacement with their survey weights.',
     ],
+    [
+      'Zero-shot',
+      'the base model prompted as is. A model built from random weights (tiny) knows nothing to begin with, so its ' +
+        'zero-shot WD is noise that varies with the seed: compare its fine-tuned WD with the uniform bound instead.',
+    ],
     ['WD reduction', '(zero-shot − fine-tuned) / zero-shot, the relative improvement the paper reports.'],
     ['Human gap closed', '(zero-shot − fine-tuned) / (zero-shot − human): the share of the distance between zero-shot and the human bound that fine-tuning removes.'],
     ['—', 'not available: an external file has no respondents for the human bound, and bounds computed on other rows are not shown.'],
