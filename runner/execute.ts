@@ -13,7 +13,7 @@ import type { StageInstance } from './config.js';
 import { runModule, runShell, type StageIO } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
 import { hashPathWith, sha256Bytes, sha256File } from './hashing.js';
-import { FileLock, holderAlive, type Holder } from './locks.js';
+import { FileLock, pidAlive, type Holder } from './locks.js';
 import { readMetrics } from './metrics.js';
 import type { Project } from './project.js';
 import type { HostSpec } from './stage-host.js';
@@ -242,7 +242,7 @@ function removeParkedOutputs(project: Project, stage: StageInstance): void {
     }
     for (const n of names) {
       const m = /^\.(?:.+)\.(?:old|restore)-(\d+)(?:-\d+)?$/.exec(n);
-      if (m && n.startsWith(prefix) && !holderAlive({ pid: Number(m[1]), host: os.hostname(), since: '', what: '' })) {
+      if (m && n.startsWith(prefix) && !pidAlive(Number(m[1]))) {
         removeQuietly(path.join(dir, n));
       }
     }

@@ -6,10 +6,9 @@
  * to those parameter sets without recomputing). Records of other projects sharing the cache are kept.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fingerprint, lockedFacts } from './facts.js';
-import { holderAlive, type Holder } from './locks.js';
+import { holderAlive, pidAlive, type Holder } from './locks.js';
 import type { Project } from './project.js';
 import { liveSubmittedJobs } from './slurm/records.js';
 import { removeQuietly } from './workspace.js';
@@ -33,7 +32,7 @@ export async function collectGarbage(project: Project, options: { runs: boolean;
   const tmp = path.join(project.stateDir, 'tmp');
   for (const name of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
     const pid = Number(/-(\d+)-\d+$/.exec(name)?.[1]);
-    if (!pid || !holderAlive({ pid, host: os.hostname(), since: '', what: '' })) {
+    if (!pid || !pidAlive(pid)) {
       remove(path.join(tmp, name));
       report.staging += 1;
     }

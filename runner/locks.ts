@@ -60,6 +60,11 @@ export function holderAlive(h: Holder): boolean {
   return !(h.start && start && start !== h.start);
 }
 
+/** Whether a process of this host, known only by its pid (e.g. from a leftover file name), may still run. */
+export function pidAlive(pid: number): boolean {
+  return holderAlive({ pid, host: self.host, since: '', what: '' });
+}
+
 function readHolder(file: string): Holder | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Holder;
