@@ -2,7 +2,8 @@
  * split: `artifacts/rows/rows.jsonl` → `artifacts/split/` train.jsonl, val.jsonl, test.jsonl and manifest.json,
  * split by question with a seeded shuffle (survey/split.ts).
  *
- * Params: `waveset` (roles come from config/waves.yaml), `seed`, `train_ratio` (default 0.9), and optionally
+ * Params: `waveset` (roles come from config/waves.yaml), `seed`, `train_ratio` (default 0.9), `split_by` (question,
+ * the default, or stem), and optionally
  * `holdout_waves`, `holdout_groups` (`ATTRIBUTE/Group`), `holdout_attributes` (lists; their rows go to test).
  * Deps: artifacts/rows/ and config/waves.yaml.
  */
@@ -13,7 +14,7 @@ import { StageParams } from '../lib/stage-params.js';
 import { loadWaveManifest } from '../net/waves.js';
 import { defineStage } from '../runner/stage.js';
 import { readRows, rowsJsonl } from '../survey/rows.js';
-import { SPLITS, splitRows, type Role } from '../survey/split.js';
+import { SPLIT_UNITS, SPLITS, splitRows, type Role, type SplitUnit } from '../survey/split.js';
 
 export default defineStage((ctx) => {
   const p = new StageParams(ctx.name, ctx.params);
@@ -39,6 +40,7 @@ export default defineStage((ctx) => {
     {
       seed: p.int('seed', 42, 0),
       trainRatio: p.number('train_ratio', 0.9),
+      by: p.string('split_by', 'question', SPLIT_UNITS) as SplitUnit,
       roles,
       holdoutWaves: list('holdout_waves'),
       holdoutGroups: list('holdout_groups'),

@@ -2,6 +2,9 @@
  * The deterministic split by question. Rows of training waves go to train or validation by their question:
  * the distinct qkeys are sorted (code-unit order), shuffled with a seeded PRNG (xoroshiro128+ from pure-rand,
  * unbiased integer draws, Fisher–Yates), and the first round(train_ratio × N) are train, the rest validation.
+ * Split by `stem` instead, a question asked in several waves (SATIS_W120, SATIS_W124) goes wholly to one side,
+ * so that validation measures unseen questions rather than recall of the same question from another wave
+ * (SubPOP splits by qkey, the default).
  * The assignment therefore depends only on the seed and the set of qkeys, never on the order of the input
  * rows (SubPOP's own split depended on worker completion order). Everything else is test: the evaluation
  * survey (role `eval`), held-out waves, and — for unseen-subpopulation experiments — every row of a held-out
@@ -14,11 +17,21 @@ import type { SubpopRow } from './rows.js';
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 export type Role = 'train' | 'eval';
+/** What the split shuffles: qkeys (SubPOP), or question stems shared across waves. */
+export type SplitUnit = 'question' | 'stem';
+export const SPLIT_UNITS: readonly SplitUnit[] = ['question', 'stem'];
+
+/** A Pew qkey without its wave suffix: SATIS_W120 → SATIS. Other keys are their own stem. */
+export function questionStem(qkey: string): string {
+  return qkey.replace(/_W\d+$/, '');
+}
 
 export interface SplitOptions {
   seed: number;
   /** Share of training questions that go to train (SubPOP: 0.9); the rest are validation. */
   trainRatio: number;
+  /** Default `question`. */
+  by?: SplitUnit;
   /** Wave → role, for every wave the rows may name. */
   roles: ReadonlyMap<string, Role>;
   holdoutWaves?: readonly string[];
@@ -32,6 +45,7 @@ type Counts = Record<Split, number>;
 export interface SplitManifest {
   seed: number;
   train_ratio: number;
+  split_by: SplitUnit;
   holdout: { waves: string[]; groups: string[]; attributes: string[] };
   rows: Counts;
   questions: Counts;
@@ -102,13 +116,15 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
   for (const g of holdoutGroups) if (!seenGroups.has(g)) throw new Error(`holdout_groups: no rows of group "${g}" (write ATTRIBUTE/Group)`);
   for (const a of holdoutAttributes) if (!seenAttributes.has(a)) throw new Error(`holdout_attributes: no rows of attribute "${a}"`);
 
-  const assignment = assignQuestions(rows.filter(trainingWave).map((r) => r.qkey), opts.seed, opts.trainRatio);
+  const by = opts.by ?? 'question';
+  const unit = by === 'stem' ? (r: SubpopRow) => questionStem(r.qkey) : (r: SubpopRow) => r.qkey;
+  const assignment = assignQuestions(rows.filter(trainingWave).map(unit), opts.seed, opts.trainRatio);
   const out: Record<Split, SubpopRow[]> = { train: [], val: [], test: [] };
   const questions: Record<Split, Set<string>> = { train: new Set(), val: new Set(), test: new Set() };
   const waves = new Map<string, { rows: Counts; questions: Record<Split, Set<string>> }>();
   const groups = new Map<string, { attribute: string; group: string; rows: Counts }>();
   for (const r of rows) {
-    const split: Split = trainingWave(r) && !heldOutGroup(r) ? assignment.get(r.qkey)! : 'test';
+    const split: Split = trainingWave(r) && !heldOutGroup(r) ? assignment.get(unit(r))! : 'test';
     out[split].push(r);
     questions[split].add(r.qkey);
     if (!waves.has(r.wave)) waves.set(r.wave, { rows: zero(), questions: { train: new Set(), val: new Set(), test: new Set() } });
@@ -123,6 +139,7 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
   const manifest: SplitManifest = {
     seed: opts.seed,
     train_ratio: opts.trainRatio,
+    split_by: by,
     holdout: { waves: [...holdoutWaves], groups: [...holdoutGroups], attributes: [...holdoutAttributes] },
     rows: { train: out.train.length, val: out.val.length, test: out.test.length },
     questions: sizes(questions),

@@ -113,3 +113,24 @@ test('bad holdouts, unknown waves and duplicate rows are errors', (t) => {
   t.throws(() => splitRows([rows[0]!, rows[0]!], base, 'rows.jsonl'), { message: /^rows\.jsonl: duplicate row for Q0_W1 \/ ATP_W1 \/ POLPARTY \/ Democrat$/ });
   t.throws(() => splitRows(rows, { ...base, trainRatio: 1.5 }), { message: 'train_ratio must lie in [0, 1] (got 1.5)' });
 });
+
+test('split by stem: a question asked in several waves goes wholly to train or to validation', (t) => {
+  const pew = ['ATP_W1', 'ATP_W2', 'ATP_W3'].flatMap((w) =>
+    Array.from({ length: 20 }, (_, i) => `STEM${i}_${w.replace('ATP_', '')}`).flatMap((q) => GROUPS.map(([a, g]) => row(w, q, a, g))),
+  );
+  const stemOf = (r: SubpopRow) => r.qkey.replace(/_W\d+$/, '');
+  const sidesPerStem = (out: Record<string, SubpopRow[]>) => {
+    const sides = new Map<string, Set<string>>();
+    for (const s of ['train', 'val'] as const) for (const r of out[s]!) (sides.get(stemOf(r)) ?? sides.set(stemOf(r), new Set()).get(stemOf(r))!).add(s);
+    return [...sides.values()].map((v) => v.size);
+  };
+  const byStem = splitRows(pew, { ...base, by: 'stem' });
+  t.true(sidesPerStem(byStem.rows).every((n) => n === 1));
+  t.is(byStem.manifest.split_by, 'stem');
+  t.deepEqual(byStem.manifest.questions, { train: 18 * 3, val: 2 * 3, test: 0 });
+  // By qkey (SubPOP), the same stem lands on both sides: validation then partly tests recall.
+  const byQuestion = splitRows(pew, base);
+  t.true(sidesPerStem(byQuestion.rows).some((n) => n === 2));
+  t.is(byQuestion.manifest.split_by, 'question');
+  validate('split-manifest', byStem.manifest, 'manifest');
+});
