@@ -102,13 +102,21 @@ function topologicalOrder(pipeline: Pipeline, upstream: Map<string, string[]>): 
   return order;
 }
 
-/** Fails, before anything runs, when a stage about to be considered lacks a dependency nobody produces. */
+/** Fails, before anything runs, when a stage about to be considered lacks a dependency nobody produces. The
+ * instances of a foreach that lack the same path are reported together. */
 export function checkDependencies(dag: Dag, names: readonly string[]): void {
-  const problems = names.flatMap((name) =>
-    (dag.missing.get(name) ?? []).map(
-      (dep) => `${dep.where}: dependency ${dep.path} of stage "${name}" neither exists nor is produced by any stage${dep.hint ? `\n  ${dep.hint()}` : ''}`,
-    ),
-  );
+  const byPlace = new Map<string, { dep: Dep; stages: string[] }>();
+  for (const name of names) {
+    for (const dep of dag.missing.get(name) ?? []) {
+      const key = `${dep.where}\0${dep.path}`;
+      const entry = byPlace.get(key) ?? byPlace.set(key, { dep, stages: [] }).get(key)!;
+      entry.stages.push(name);
+    }
+  }
+  const problems = [...byPlace.values()].map(({ dep, stages }) => {
+    const who = stages.length === 1 ? `stage "${stages[0]}"` : `stages ${stages.slice(0, 3).join(', ')}${stages.length > 3 ? ` and ${stages.length - 3} more` : ''}`;
+    return `${dep.where}: dependency ${dep.path} of ${who} neither exists nor is produced by any stage${dep.hint ? `\n  ${dep.hint()}` : ''}`;
+  });
   if (problems.length) throw new ConfigError(problems.join('\n'));
 }
 

@@ -2,7 +2,8 @@
  * `${name}` interpolation in pipeline strings.
  *
  * A reference is a dotted path into the scope (`${model}`, `${item.source}`, `${env.HOME}`) and may nest
- * (`${models.${model}.dir}`). `${env.NAME:-default}` reads the environment with a fallback. `$${` stands for a
+ * (`${models.${model}.dir}`). As in the shell, `${name:-default}` falls back when the value is unset or empty
+ * (a missing key, an unset `env.NAME`) and `${name:+text}` gives `text` only when it is set. `$${` stands for a
  * literal `${` (shell variables). A string that is exactly one
  * reference keeps the referenced value's type; elsewhere values are spliced in as text (lists space-joined).
  */
@@ -52,10 +53,10 @@ function parse(template: string): Part[] {
   return parseUntil(false);
 }
 
-function lookup(path: string, scope: Scope): ParamValue {
-  const env = /^env\.([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(path);
-  if (env) return process.env[env[1]!] || (env[2] ?? '');
+/** The value at a dotted path, or undefined where a key is missing (when `lenient`); unknown names throw. */
+function resolvePath(path: string, scope: Scope, lenient: boolean): ParamValue | undefined {
   const [head, ...rest] = path.split('.');
+  if (head === 'env' && rest.length === 1) return process.env[rest[0]!] || undefined;
   let value: ParamValue | undefined = Object.hasOwn(scope, head!) ? scope[head!] : undefined;
   if (value === undefined) {
     throw new InterpolationError(`unknown name "\${${path}}" (known: ${Object.keys(scope).sort().join(', ')}, env.NAME)`, path);
@@ -63,16 +64,33 @@ function lookup(path: string, scope: Scope): ParamValue {
   for (const [k, key] of rest.entries()) {
     const here = [head, ...rest.slice(0, k)].join('.');
     if (value === null || typeof value !== 'object') {
+      if (lenient) return undefined;
       throw new InterpolationError(`"\${${path}}": ${here} is not a map or list`, path);
     }
     const next: ParamValue | undefined = Array.isArray(value) ? value[Number(key)] : value[key];
     if (next === undefined) {
+      if (lenient) return undefined;
       const known = Array.isArray(value) ? `0..${value.length - 1}` : Object.keys(value).join(', ');
       throw new InterpolationError(`"\${${path}}": ${here} has no key "${key}" (has: ${known})`, path);
     }
     value = next;
   }
   return value;
+}
+
+/** `name`, `name:-default` (default when unset or empty) or `name:+alternative` (alternative when set). */
+function lookup(ref: string, scope: Scope): ParamValue {
+  const op = /:[-+]/.exec(ref);
+  if (!op) {
+    const value = resolvePath(ref, scope, false);
+    if (value === undefined) throw new InterpolationError(`environment variable "\${${ref}}" is not set (use \${${ref}:-default})`, ref);
+    return value;
+  }
+  const value = resolvePath(ref.slice(0, op.index), scope, true);
+  const set = value !== undefined && value !== null && value !== '';
+  const text = ref.slice(op.index + 2);
+  if (op[0] === ':-') return set ? value : text;
+  return set ? text : '';
 }
 
 function toText(value: ParamValue, ref: string): string {

@@ -55,6 +55,11 @@ test('interpolation: nesting, types, list fan-out, env, and $${ for a literal', 
   process.env['PIPE_TEST_VALUE'] = 'v';
   t.is(interpolateText('${env.PIPE_TEST_VALUE}', scope), 'v');
   t.is(interpolateText('${env.PIPE_TEST_VALUE:-d}/${env.PIPE_TEST_UNSET:-${model}}', scope), 'v/tiny');
+  t.throws(() => interpolate('${env.PIPE_TEST_UNSET}', scope), { message: /environment variable "\$\{env\.PIPE_TEST_UNSET\}" is not set/ });
+  // Missing keys are "unset" for :- and :+, but an unknown name stays an error.
+  t.is(interpolateText('${models.big.dir:-none} ${models.tiny.dir:+has-dir} ${models.big.dir:+has-dir}|', scope), 'none has-dir |');
+  t.deepEqual(interpolatePaths('${models.tiny:+inbox}', scope), ['inbox']);
+  t.throws(() => interpolate('${modles.tiny:-x}', scope), { message: /unknown name/ });
   t.throws(() => interpolate('${nope}', scope), { message: /unknown name "\$\{nope\}"/ });
   t.throws(() => interpolate('${models.big.dir}', scope), { message: /has no key "big" \(has: tiny\)/ });
 });
@@ -178,4 +183,9 @@ test('targets: a group, an instance, or an unknown name', async (t) => {
   const bad = await pipe(dir, 'run', 'h');
   t.is(bad.code, 2);
   t.regex(bad.stderr, /unknown stage "h" \(stages: g\)/);
+});
+
+test('instances of a foreach that lack the same dependency are reported together, once', async (t) => {
+  const err = await configError('stages:\n  g:\n    foreach: [a, b, c, d, e]\n    cmd: cat inbox/${item} > ${item}.txt\n    deps: [inbox]\n    outs: [${item}.txt]\n');
+  t.is(err.trim(), `pipe: ${err.match(/pipe: (\S+pipeline\.yaml)/)![1]}:5:12: dependency inbox of stages g@a, g@b, g@c and 2 more neither exists nor is produced by any stage`);
 });
