@@ -7,8 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunRecord, CachedOut } from './cache.js';
-import { CorruptObjectError } from './cache.js';
+import { CorruptObjectError, type CachedOut, type RunRecord } from './cache.js';
 import type { StageInstance } from './config.js';
 import { runModule, runShell, type StageIO } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
@@ -22,7 +21,7 @@ import { createStaging, missingOutputs, removeQuietly, replacePath } from './wor
 
 export interface StageEvents {
   waiting(stage: string, holder: Holder): void;
-  started(stage: string, action: 'run' | 'restore'): void;
+  started(stage: string, action: 'run' | 'restore', where?: string): void;
   output(stage: string, text: string, stream: 'stdout' | 'stderr'): void;
   progress(stage: string, p: Progress): void;
 }
@@ -85,8 +84,8 @@ async function bringUpToDate(project: Project, stage: StageInstance, options: Ex
     if (record && project.cache.complete(record)) {
       try {
         options.events.started(stage.name, 'restore');
-        const inPlace = restoreOutputs(project, stage, record);
-        await record_(project, stage, facts, record.outs);
+        const inPlace = restoreOutputs(project, record);
+        await recordRun(project, stage, facts, record.outs);
         return { status: 'restored', record, inPlace };
       } catch (err) {
         if (!(err instanceof CorruptObjectError)) throw err;
@@ -98,7 +97,7 @@ async function bringUpToDate(project: Project, stage: StageInstance, options: Ex
 }
 
 /** Puts a run record's outputs in place; true when they already were. */
-function restoreOutputs(project: Project, stage: StageInstance, record: RunRecord): boolean {
+function restoreOutputs(project: Project, record: RunRecord): boolean {
   let inPlace = true;
   for (const out of record.outs) {
     const dest = project.abs(out.path);
@@ -133,7 +132,8 @@ function rememberPublished(project: Project, rel: string, out: CachedOut): void 
   for (const f of files) project.stat.remember(f.abs, fs.statSync(f.abs), f.sha256);
 }
 
-async function record_(project: Project, stage: StageInstance, facts: Facts, outs: readonly CachedOut[]): Promise<void> {
+/** Writes the stage's pipe.lock entry: the facts it ran with, its outputs' hashes and its metrics. */
+async function recordRun(project: Project, stage: StageInstance, facts: Facts, outs: readonly CachedOut[]): Promise<void> {
   const metrics = readMetrics(project, stage);
   const entry: LockEntry = {
     ...facts,
@@ -206,7 +206,7 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
       replacePath(path.join(staging, out.path), project.abs(out.path));
       rememberPublished(project, out.path, out);
     }
-    await record_(project, stage, facts, outs);
+    await recordRun(project, stage, facts, outs);
     return { status: 'ran', seconds };
   } finally {
     try {
