@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
+import { createTable, readAll, sqlString } from '../lib/duckdb.js';
 import { packageRoot } from '../lib/paths.js';
 import { loadYaml, validate } from '../lib/schema.js';
 import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
@@ -98,22 +99,8 @@ export interface AggregateSummary {
   waves: WaveSummary[];
 }
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
 const tablePath = (w: WaveInput, table: (typeof TABLES)[number]) => path.join(w.tables, `${table}.parquet`);
-
-/** Creates a temporary table from plain objects; `columns` maps names to DuckDB types (`['VARCHAR']` = list). */
-export async function createTable(conn: DuckDBConnection, name: string, columns: Record<string, string | string[]>, rows: readonly object[]) {
-  const structure = JSON.stringify([columns]);
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT unnest(from_json($rows::JSON, ${sqlString(structure)}), recursive := true)`,
-    { rows: JSON.stringify(rows) },
-  );
-}
-
-async function readAll<T>(conn: DuckDBConnection, sql: string): Promise<T[]> {
-  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
-}
 
 interface QuestionRecord {
   qkey: string;

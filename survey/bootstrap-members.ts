@@ -10,8 +10,8 @@
  * drift from the aggregation is an error rather than a silently different bound.
  */
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { createTable } from './aggregate.js';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createTable, readAll, sqlString } from '../lib/duckdb.js';
 import type { EvalRow } from './evaluate-sets.js';
 import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
 import { groupName, resolveMembership, type Family, type SubpopulationsConfig, type ValueLabel } from './subpopulations.js';
@@ -37,12 +37,6 @@ export interface Respondents {
   /** Option position of each answer: 1..K, 0 for the refusal. */
   positions: Uint8Array;
   weights: Float64Array;
-}
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
-async function readAll<T>(conn: DuckDBConnection, sql: string): Promise<T[]> {
-  return (await conn.runAndReadAll(sql)).getRowObjectsJS() as T[];
 }
 
 /** Respondents of every row, in row order; all rows must name a wave of `o.waves`. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
+import { sqlString } from '../lib/duckdb.js';
 import { validate } from '../lib/schema.js';
 import { isMissingNumber } from '../formats/sav/missing.js';
 import { openSav } from '../formats/sav/reader.js';
@@ -73,8 +74,6 @@ const OUTPUTS: Record<string, string> = {
   profiles: 'SELECT $wave AS wave, respondent, variable, code, label FROM profiles ORDER BY variable, respondent',
   value_labels: 'SELECT $wave AS wave, variable, code, label FROM value_labels ORDER BY variable, code',
 };
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 function respondentIds(v: SavVariable, column: Column, file: string, wave: string, start: number): string[] {
   const ids = new Array<string>(column!.length);

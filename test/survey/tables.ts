@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createTable } from '../../survey/aggregate.js';
+import { createTable } from '../../lib/duckdb.js';
 
 export type Labels = [code: number, label: string][];
 
