@@ -4,7 +4,8 @@
  *
  *   npm run build && npx tsx bench/runner-noop.ts [--stages 100] [--files 20000] [--big 1000] [--hash-mb 1024]
  *
- * Needs hyperfine, snakemake and make (Debian: apt-get install hyperfine snakemake make).
+ * Needs hyperfine, snakemake and make (Debian: apt-get install hyperfine snakemake make), and the native stat
+ * helper built (npm run build:native); `PIPE_NATIVE=0` rows time the fs.statSync fallback.
  */
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -75,7 +76,8 @@ function noopBench(stages: number, files: number, withOthers: boolean): void {
   const dir = path.join(os.tmpdir(), `pipe-bench-${stages}`);
   generate(dir, stages, files);
   settle(dir);
-  const commands = [`${process.execPath} ${pipe} run`, `${process.execPath} ${pipe} status`];
+  // The second command is the same check without the native stat helper (as on a machine without a compiler).
+  const commands = [`${process.execPath} ${pipe} run`, `env PIPE_NATIVE=0 ${process.execPath} ${pipe} run`, `${process.execPath} ${pipe} status`];
   if (withOthers) {
     execFileSync('snakemake', ['-c1', '-q'], { cwd: dir, stdio: 'ignore' });
     execFileSync('make', ['-s', '-r'], { cwd: dir, stdio: 'ignore' });
@@ -84,7 +86,7 @@ function noopBench(stages: number, files: number, withOthers: boolean): void {
   }
   const results = hyperfine(dir, commands);
   console.log(`\nNo-op, ${stages} stages, ${fs.readdirSync(path.join(dir, 'data')).reduce((n, d) => n + fs.readdirSync(path.join(dir, 'data', d)).length, 0)} input files:`);
-  for (const r of results) console.log(`  ${r.command.replace(process.execPath, 'node').replace(repo, '.').padEnd(32)} median ${ms(r.median)}  mean ${ms(r.mean)}  min ${ms(r.min)}`);
+  for (const r of results) console.log(`  ${r.command.replace(process.execPath, 'node').replace(repo, '.').padEnd(44)} median ${ms(r.median)}  mean ${ms(r.mean)}  min ${ms(r.min)}`);
   if (withOthers) {
     const ours = results[0]!.median;
     const snake = results.find((r) => r.command.startsWith('snakemake'))!.median;
@@ -106,7 +108,7 @@ function hashBench(totalMb: number): void {
     }
     fs.closeSync(fd);
   }
-  const ours = `${process.execPath} -e "const m=await import('${path.join(repo, 'dist/runner/hashing.js')}');new m.StatCache().hashPath('${dir}')" --input-type=module`;
+  const ours = `${process.execPath} -e "const m=await import('${path.join(repo, 'dist/runner/stat-cache.js')}');new m.StatCache().hashPath('${dir}')" --input-type=module`;
   const results = hyperfine(dir, [`sha256sum ${Array.from({ length: files }, (_, f) => `f${f}.bin`).join(' ')}`, ours], 5);
   console.log(`\nFirst-time hashing of ${totalMb} MiB in ${files} files (page cache warm):`);
   const [sum, ourResult] = results as [Timing, Timing];

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StatCache } from './hashing.js';
+import type { StatCache } from './stat-cache.js';
 import type { ParseCache } from './parse-cache.js';
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.tsx', '.js', '.mjs', '.json'];

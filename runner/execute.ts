@@ -11,7 +11,8 @@ import { CorruptObjectError, type CachedOut, type RunRecord } from './cache.js';
 import type { StageInstance } from './config.js';
 import { runModule, runShell, type StageIO } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
-import { hashPathWith, sha256Bytes, sha256File } from './hashing.js';
+import { sha256Bytes } from './hashing.js';
+import { StatCache } from './stat-cache.js';
 import { FileLock, pidAlive, type Holder } from './locks.js';
 import { readMetrics } from './metrics.js';
 import type { Project } from './project.js';
@@ -79,7 +80,7 @@ async function bringUpToDate(project: Project, stage: StageInstance, options: Ex
   // Another process may have brought the stage up to date while we waited for its outputs.
   await project.locks.refresh();
   if (!options.force) {
-    if (project.staleness(stage, facts, fp).length === 0) return { status: 'up-to-date' };
+    if (project.staleness(stage, facts).length === 0) return { status: 'up-to-date' };
     const record = project.cache.readRun(fp);
     if (record && project.cache.complete(record)) {
       try {
@@ -222,7 +223,8 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
 function storeOutputs(project: Project, staging: string, stage: StageInstance): CachedOut[] {
   return stage.outs.map((o) => {
     const abs = path.join(staging, o.path);
-    const h = hashPathWith(abs, (file) => sha256File(file))!;
+    // A throw-away cache: staged paths vanish after publishing and must not enter the project's.
+    const h = new StatCache().hashTree(abs)!;
     if (h.tree) for (const f of h.tree) project.cache.storeFile(path.join(abs, f.path), f.sha256, f.size);
     else project.cache.storeFile(abs, h.sha256, h.size);
     return { ...hashedPath(o.path, h), ...(h.tree ? { tree: h.tree } : {}) };

@@ -36,16 +36,16 @@ export function planStages(project: Project, names: readonly string[], options: 
       states.set(name, { state: 'missing-deps', missing: current.missing });
       continue;
     }
-    const fp = fingerprint(current.facts);
     if (options.force?.has(name)) {
-      states.set(name, { state: 'forced', fp });
+      states.set(name, { state: 'forced', fp: fingerprint(current.facts) });
       continue;
     }
-    const reasons = project.staleness(stage, current.facts, fp);
+    const reasons = project.staleness(stage, current.facts);
     if (reasons.length === 0) {
       states.set(name, { state: 'up-to-date' });
       continue;
     }
+    const fp = fingerprint(current.facts);
     const record = project.cache.readRun(fp);
     if (record && project.cache.complete(record)) states.set(name, { state: 'restorable', reasons, fp, record });
     else states.set(name, { state: 'will-run', reasons, fp });

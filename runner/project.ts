@@ -5,8 +5,9 @@ import { Cache } from './cache.js';
 import { CodeGraph } from './code.js';
 import { loadPipeline, type LoadOptions, type Pipeline, type StageInstance } from './config.js';
 import { buildDag, type Dag } from './dag.js';
-import { explainChange, fingerprint, lockedFacts, stageFacts, hashedPath, type Facts, type HashedPath, type LockEntry } from './facts.js';
-import { HASH_FORMAT, StatCache } from './hashing.js';
+import { explainChange, fingerprint, lockedFacts, sameJson, stageFacts, hashedPath, type Facts, type HashedPath, type LockEntry } from './facts.js';
+import { HASH_FORMAT } from './hashing.js';
+import { StatCache } from './stat-cache.js';
 import { LockStore, type LockFile } from './lockfile.js';
 import { ParseCache } from './parse-cache.js';
 
@@ -32,12 +33,12 @@ export class Project {
     this.stateDir = path.join(pipeline.root, STATE_DIR);
     const dir = cacheDir ?? process.env['PIPE_CACHE_DIR'] ?? pipeline.cacheDir ?? path.join(STATE_DIR, 'cache');
     this.cache = new Cache(path.resolve(pipeline.root, dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(2)) : dir));
-    this.stat = new StatCache(path.join(this.stateDir, 'state', 'stat-cache.v8'));
+    this.stat = new StatCache(path.join(this.stateDir, 'state', 'stat-cache.bin'));
     this.code = new CodeGraph(this.stat, parsed);
   }
 
   static async open(file: string, options: OpenOptions = {}): Promise<Project> {
-    const parsed = new ParseCache(path.join(path.dirname(path.resolve(file)), STATE_DIR, 'state', 'parsed.v8'));
+    const parsed = new ParseCache(path.join(path.dirname(path.resolve(file)), STATE_DIR, 'state', 'parsed.json'));
     const pipeline = await loadPipeline(file, options, parsed);
     const dag = buildDag(pipeline);
     const locks = await LockStore.open(pipeline.root, path.join(pipeline.root, STATE_DIR), parsed);
@@ -95,14 +96,14 @@ export class Project {
     return drift;
   }
 
-  /** Why the stage is not up to date according to pipe.lock (empty when it is); `fp` is the facts' fingerprint. */
-  staleness(stage: StageInstance, facts: Facts, fp = fingerprint(facts)): string[] {
+  /** Why the stage is not up to date according to pipe.lock (empty when it is). */
+  staleness(stage: StageInstance, facts: Facts): string[] {
     const lock = this.lock;
     const entry: LockEntry | undefined = lock.stages[stage.name];
     if (!entry) return ['never ran (no entry in pipe.lock)'];
     if (lock.schema !== HASH_FORMAT) return [`hash format changed: v${lock.schema} → v${HASH_FORMAT}`];
     const before = lockedFacts(entry);
-    if (fingerprint(before) !== fp) {
+    if (!sameJson(before, facts) && fingerprint(before) !== fingerprint(facts)) {
       const reasons = explainChange(before, facts);
       return reasons.length ? reasons : ['recorded facts differ'];
     }
