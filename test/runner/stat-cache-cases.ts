@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { validate } from '../../lib/schema.js';
 import type { StatCache as StatCacheClass } from '../../runner/stat-cache.js';
 
 type StatCacheCtor = typeof StatCacheClass;
@@ -129,11 +130,15 @@ export function statCacheCases(test: TestFn, load: () => Promise<{ StatCache: St
     const expected = first.hashPath(dir)!.sha256;
     first.hashFile(path.join(dir, 'a.txt'));
     first.save();
+    const bytes = fs.readFileSync(state);
+    const headerLength = bytes.readUInt32LE(16);
+    const header = validate<{ folders: string[]; counts: number[] }>('pipe-stat-cache', JSON.parse(bytes.toString('utf8', 20, 20 + headerLength)), state);
+    t.deepEqual(header.folders, [dir, path.join(dir, 'sub'), path.join(dir, 'sub/deep')]);
+    t.deepEqual(header.counts, [3, 2, 1]);
     const second = new StatCache(state, { now: later });
     t.is(second.hashPath(dir)!.sha256, expected);
     t.is(second.hashFile(path.join(dir, 'a.txt')).sha256, execFileSync('sha256sum', [path.join(dir, 'a.txt')], { encoding: 'utf8' }).split(' ')[0]);
     t.deepEqual(second.counts, { read: 0, listed: 0 });
-    const bytes = fs.readFileSync(state);
     for (const damaged of [bytes.subarray(0, bytes.length - 9), Buffer.concat([Buffer.from('x'), bytes.subarray(1)]), Buffer.alloc(0)]) {
       fs.writeFileSync(state, damaged);
       const third = new StatCache(state, { now: later });
