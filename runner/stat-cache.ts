@@ -28,9 +28,10 @@ const DIGEST = 32;
 
 const racyFree = (mtime: number, ctime: number, checkedAt: number): boolean => mtime + RACY_MS < checkedAt && ctime + RACY_MS < checkedAt;
 
-/** What is known about one directory's entries. Arrays are replaced, never resized, when entries come or go. */
+/** What is known about one directory's entries; the columns may hold room for more than `size` entries. */
 class Folder {
   private lookup: Map<string, number> | undefined;
+  private count: number;
 
   constructor(
     /** The directory's signature when `names` was read from it; undefined when only some files are known. */
@@ -40,7 +41,9 @@ class Folder {
     public kinds: Uint8Array,
     public files: Float64Array,
     public digests: Uint8Array,
-  ) {}
+  ) {
+    this.count = kinds.length;
+  }
 
   static empty(): Folder {
     return new Folder(undefined, [], new Uint8Array(0), new Float64Array(0), new Uint8Array(0));
@@ -57,7 +60,7 @@ class Folder {
   }
 
   get size(): number {
-    return this.kinds.length;
+    return this.count;
   }
 
   indexOf(name: string): number {
@@ -81,6 +84,7 @@ class Folder {
     this.kinds = kinds;
     this.files = files;
     this.digests = digests;
+    this.count = names.length;
     this.lookup = undefined;
   }
 
@@ -89,9 +93,26 @@ class Folder {
     return this.files[i * FILE_FIELDS + 6]! > 0;
   }
 
+  /** Appends an entry; the columns grow by doubling, so that recording many files one by one stays linear. */
   add(name: string): number {
-    this.relist([...this.names, name]);
-    return this.names.length - 1;
+    const i = this.count;
+    const names = this.names;
+    this.indexOf(name); // builds the lookup before `name` joins it
+    if (i === this.kinds.length) {
+      const room = Math.max(8, 2 * i);
+      this.kinds = grown(this.kinds, room);
+      this.files = grown(this.files, room * FILE_FIELDS);
+      this.digests = grown(this.digests, room * DIGEST);
+    }
+    names.push(name);
+    this.lookup!.set(name, i);
+    this.count += 1;
+    return i;
+  }
+
+  /** The columns trimmed to the entries. */
+  columns(): { kinds: Uint8Array; files: Float64Array; digests: Uint8Array } {
+    return { kinds: this.kinds.subarray(0, this.count), files: this.files.subarray(0, this.count * FILE_FIELDS), digests: this.digests.subarray(0, this.count * DIGEST) };
   }
 }
 
@@ -212,10 +233,10 @@ export class StatCache {
     };
     const columns = {
       listings: listed.map(([, f]) => f.listing!),
-      files: folders.map(([, f]) => f.files),
+      files: folders.map(([, f]) => f.columns().files),
       trees: [...this.trees.values()].map((t) => new Float64Array([t.size, t.nfiles, t.stamp])),
-      kinds: folders.map(([, f]) => f.kinds),
-      digests: folders.map(([, f]) => f.digests),
+      kinds: folders.map(([, f]) => f.columns().kinds),
+      digests: folders.map(([, f]) => f.columns().digests),
     };
     const json = Buffer.from(JSON.stringify(header));
     const length = Buffer.alloc(4);
@@ -355,7 +376,7 @@ export class StatCache {
     if (!folder || !listing || !listingFresh(listing, row, o) || listing[5]! > stamp) return false;
     const rows = statNames(dir, folder.joinedNames, folder.size);
     const kinds = folder.kinds;
-    for (let i = 0; i < kinds.length; i += 1) {
+    for (let i = 0; i < folder.size; i += 1) {
       const at = i * ROW;
       const kind = rows[at];
       if (kind !== kinds[i]) return false;
@@ -392,6 +413,12 @@ export class StatCache {
       }
     }
   }
+}
+
+function grown<T extends Float64Array | Uint8Array>(column: T, length: number): T {
+  const bigger = new (column.constructor as new (length: number) => T)(length);
+  bigger.set(column);
+  return bigger;
 }
 
 /** Whether a folder's listing holds for the directory's stat row `row` (at `o`). */

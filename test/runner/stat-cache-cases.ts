@@ -147,6 +147,20 @@ export function statCacheCases(test: TestFn, load: () => Promise<{ StatCache: St
     }
   });
 
+  test('files hashed one by one, as code files are, are recorded and persist like listed ones', async (t) => {
+    const { StatCache } = await load();
+    const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`m${i}.ts`, `export const v = ${i};\n`]));
+    const dir = tree(files);
+    const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-state-')), 'stat-cache.bin');
+    const first = new StatCache(state, { now: later });
+    const sums = Object.keys(files).map((f) => first.hashFile(path.join(dir, f)).sha256);
+    first.save();
+    const second = new StatCache(state, { now: later });
+    t.deepEqual(Object.keys(files).map((f) => second.hashFile(path.join(dir, f)).sha256), sums);
+    t.deepEqual(second.counts, { read: 0, listed: 0 });
+    t.deepEqual(sums, Object.keys(files).map((f) => execFileSync('sha256sum', [path.join(dir, f)], { encoding: 'utf8' }).split(' ')[0]));
+  });
+
   test('without the clock moved on, files written just now are read again every time (the racy window)', async (t) => {
     const { StatCache } = await load();
     const dir = tree(base);
