@@ -204,11 +204,11 @@ export class StatCache {
     let dropped = 0;
     for (const [dir, folder] of this.folders) {
       const exists = fs.existsSync(dir);
-      const gone = folder.names.filter((n, i) => folder.hashed(i) && !(exists && fs.existsSync(`${dir}/${n}`)));
-      dropped += gone.length;
+      const gone = new Set(folder.names.filter((n, i) => folder.hashed(i) && !(exists && fs.existsSync(`${dir}/${n}`))));
+      dropped += gone.size;
       if (!exists) this.folders.delete(dir);
-      else if (gone.length) {
-        folder.relist(folder.names.filter((n) => !gone.includes(n)));
+      else if (gone.size) {
+        folder.relist(folder.names.filter((n) => !gone.has(n)));
         folder.listing = undefined;
       }
     }
@@ -221,11 +221,12 @@ export class StatCache {
     if (!this.file || !this.dirty) return;
     const folders = [...this.folders].sort(([a], [b]) => (a < b ? -1 : 1));
     const listed = folders.filter(([, f]) => f.listing);
+    const trimmed = folders.map(([, f]) => f.columns());
     const header: Header = {
       format: STORE_FORMAT,
       stamp: this.stamp,
       folders: folders.map(([p]) => p),
-      names: folders.map(([, f]) => f.names.join('/')),
+      names: folders.map(([, f]) => f.joinedNames),
       counts: folders.map(([, f]) => f.size),
       listed: folders.map(([, f]) => f.listing !== undefined),
       trees: [...this.trees.keys()],
@@ -233,10 +234,10 @@ export class StatCache {
     };
     const columns = {
       listings: listed.map(([, f]) => f.listing!),
-      files: folders.map(([, f]) => f.columns().files),
+      files: trimmed.map((c) => c.files),
       trees: [...this.trees.values()].map((t) => new Float64Array([t.size, t.nfiles, t.stamp])),
-      kinds: folders.map(([, f]) => f.columns().kinds),
-      digests: folders.map(([, f]) => f.columns().digests),
+      kinds: trimmed.map((c) => c.kinds),
+      digests: trimmed.map((c) => c.digests),
     };
     const json = Buffer.from(JSON.stringify(header));
     const length = Buffer.alloc(4);
@@ -297,21 +298,24 @@ export class StatCache {
     this.stamp = header.stamp;
   }
 
-  /** The folder and entry index of a file, created when unknown. */
-  private entry(abs: string): [Folder, number] {
-    const dir = path.dirname(abs);
-    const name = path.basename(abs);
+  private folder(dir: string): Folder {
     let folder = this.folders.get(dir);
     if (!folder) this.folders.set(dir, (folder = Folder.empty()));
-    const i = folder.indexOf(name);
-    return [folder, i >= 0 ? i : this.addEntry(folder, name)];
+    return folder;
   }
 
-  private addEntry(folder: Folder, name: string): number {
-    this.dirty = true;
-    // A listed folder gains an entry only if it was created after listing: the listing is stale then.
-    folder.listing = undefined;
-    return folder.add(name);
+  /** The folder and entry index of a file, created when unknown. */
+  private entry(abs: string): [Folder, number] {
+    const folder = this.folder(path.dirname(abs));
+    const name = path.basename(abs);
+    let i = folder.indexOf(name);
+    if (i < 0) {
+      // A listed folder gains an entry only if it was created after listing: the listing is stale then.
+      folder.listing = undefined;
+      i = folder.add(name);
+      this.dirty = true;
+    }
+    return [folder, i];
   }
 
   /** The file's hash; `row` is its current stat row. */
@@ -355,8 +359,7 @@ export class StatCache {
 
   /** The folder of directory `dir` (stat row `row`) with its entries listed, read again only when stale. */
   private listed(dir: string, row: Float64Array): Folder {
-    let folder = this.folders.get(dir);
-    if (!folder) this.folders.set(dir, (folder = Folder.empty()));
+    const folder = this.folder(dir);
     if (folder.listing && listingFresh(folder.listing, row, 0)) return folder;
     const listedAt = this.now();
     folder.relist(fs.readdirSync(dir));

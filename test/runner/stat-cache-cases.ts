@@ -9,9 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { validate } from '../../lib/schema.js';
-import type { StatCache as StatCacheClass } from '../../runner/stat-cache.js';
 
-type StatCacheCtor = typeof StatCacheClass;
+/** Loaded when a test runs, so that the caller's choice of stat implementation (PIPE_NATIVE) is in effect. */
+async function load(): Promise<{ StatCache: typeof import('../../runner/stat-cache.js').StatCache }> {
+  return import('../../runner/stat-cache.js');
+}
 
 /** The tree hash as find, sort, stat and sha256sum compute it: files (following links) sorted by path. */
 export function coreutilsTreeHash(dir: string): string {
@@ -32,7 +34,7 @@ function tree(files: Record<string, string>): string {
 /** A clock past the racy window, so that what was just written can be trusted without waiting. */
 const later = (): number => Date.now() + 10_000;
 
-export function statCacheCases(test: TestFn, load: () => Promise<{ StatCache: StatCacheCtor; implementation: string }>): void {
+export function statCacheCases(test: TestFn): void {
   const base = { 'a.txt': 'alpha\n', 'b.txt': 'beta\n', 'sub/c.txt': 'gamma\n', 'sub/deep/d.txt': 'delta\n' };
 
   /** Hashes `dir` once, applies `change`, then checks that the cached hash equals coreutils' for the new tree. */

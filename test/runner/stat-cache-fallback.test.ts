@@ -5,4 +5,4 @@ import { statCacheCases } from './stat-cache-cases.js';
 process.env['PIPE_NATIVE'] = '0';
 const { statImplementation } = await import('../../runner/stat-names.js');
 test('PIPE_NATIVE=0 selects fs.statSync', (t) => t.is(statImplementation, 'fs.statSync'));
-statCacheCases(test, async () => ({ StatCache: (await import('../../runner/stat-cache.js')).StatCache, implementation: statImplementation }));
+statCacheCases(test);

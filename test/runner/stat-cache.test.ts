@@ -28,7 +28,7 @@ if (statImplementation === 'native' || process.env['PIPE_REQUIRE_NATIVE'] === '1
     });
   });
 
-  statCacheCases(test, async () => ({ StatCache: (await import('../../runner/stat-cache.js')).StatCache, implementation: statImplementation }));
+  statCacheCases(test);
 } else {
   test.skip('the native stat helper is not built here (npm run build:native); stat-cache-fallback covers fs.statSync', () => {});
 }
