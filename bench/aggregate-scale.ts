@@ -79,7 +79,7 @@ async function generate(dir: string, nWaves: number, nResp: number, nQuestions: 
       CREATE OR REPLACE TABLE questions AS
       SELECT ${w} AS wave, printf('Q%03d_W%d', q, ${1000 + i}) AS qkey, printf('Question %d?', q) AS text,
              list_append([printf('Option %d', j) FOR j IN range(1, 3 + q % 5)], 'Refused') AS options,
-             list_append([j::DOUBLE FOR j IN range(1, 3 + q % 5)], 99.0) AS codes, 99.0 AS refusal_code,
+             list_append([j::DOUBLE FOR j IN range(1, 3 + q % 5)], 99.0) AS codes, []::DOUBLE[] AS user_missing_codes, 99.0 AS refusal_code,
              2 + q % 5 AS k
       FROM range(${nQuestions}) t(q);
       CREATE OR REPLACE TABLE answers AS
@@ -89,7 +89,7 @@ async function generate(dir: string, nWaves: number, nResp: number, nQuestions: 
       FROM questions q CROSS JOIN respondents r
       JOIN profiles p ON p.respondent = r.respondent AND p.variable = 'F_IDEO'
       WHERE hash(q.qkey, r.respondent, 'skip') % 20 <> 0;
-      COPY (SELECT wave, qkey, text, options, codes, refusal_code FROM questions ORDER BY qkey) TO ${sq(path.join(out, 'questions.parquet'))} (FORMAT parquet, COMPRESSION zstd);
+      COPY (SELECT wave, qkey, text, options, codes, user_missing_codes, refusal_code FROM questions ORDER BY qkey) TO ${sq(path.join(out, 'questions.parquet'))} (FORMAT parquet, COMPRESSION zstd);
       COPY (SELECT * FROM answers ORDER BY qkey, respondent) TO ${sq(path.join(out, 'answers.parquet'))} (FORMAT parquet, COMPRESSION zstd);
       COPY (SELECT * FROM respondents ORDER BY respondent) TO ${sq(path.join(out, 'respondents.parquet'))} (FORMAT parquet, COMPRESSION zstd);
       COPY (SELECT p.*, l.label FROM profiles p LEFT JOIN wave_labels l USING (variable, code) ORDER BY variable, respondent)

@@ -12,6 +12,8 @@
 --                                                    k answer options; `options` ends with "Refused"
 --   option_codes(qid, wave, qkey, code, position)    answer code → option 1..k, or 0 for the refusal; answers
 --                                                    with other codes are not counted
+--   missing_codes(wave, qkey, code)                  codes of the kept questions that the family's rules make
+--                                                    missing-data codes (not counted, and reported apart)
 -- Results: repeated_keys (must be empty), pair_status (every question × formed group, with why a pair yields
 -- no row), kept_pairs and kept_options (what the rows are made of) and the view uncounted.
 --
@@ -125,12 +127,16 @@ FROM cells AS c
 SEMI JOIN kept_pairs AS p ON p.qid = c.qid AND p.group_pos = c.group_pos
 WHERE c.position > 0;
 
--- Answers to kept questions that no option takes (unlabelled codes, labels a curated option list leaves out),
--- from every respondent. Counted per distinct code first: that table is small. A view: survey/aggregate.ts reads
--- it while it checks and writes the rows, so that this second pass over the answers runs alongside that work.
+-- Answers to kept questions that no option takes, from every respondent: those with the family's missing-data
+-- codes, and the others (unlabelled codes, labels a curated option list leaves out). Counted per distinct code
+-- first: that table is small. A view: survey/aggregate.ts reads it while it checks and writes the rows, so that
+-- this second pass over the answers runs alongside that work.
 CREATE OR REPLACE TEMP VIEW uncounted AS
-SELECT q.wave, sum(c.n)::BIGINT AS answers
+SELECT q.wave,
+       coalesce(sum(c.n) FILTER (WHERE m.code IS NULL), 0)::BIGINT AS answers,
+       coalesce(sum(c.n) FILTER (WHERE m.code IS NOT NULL), 0)::BIGINT AS missing_code_answers
 FROM (SELECT hash(wave, qkey) AS qkey_hash, code, count(*) AS n FROM read_parquet(getvariable('answers_files')) GROUP BY ALL) AS c
 JOIN (SELECT DISTINCT wave, hash(wave, qkey) AS qkey_hash FROM run_questions) AS q ON q.qkey_hash = c.qkey_hash
+LEFT JOIN (SELECT DISTINCT hash(wave, qkey) AS qkey_hash, code FROM missing_codes) AS m ON m.qkey_hash = c.qkey_hash AND m.code = c.code
 ANTI JOIN option_slots AS o ON o.qkey_hash = c.qkey_hash AND o.code = c.code
 GROUP BY q.wave;

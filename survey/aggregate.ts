@@ -12,7 +12,7 @@ import { withAtomicFile, writeFileAtomic } from '../lib/atomic.js';
 import { createTable, readAll, sqlString } from '../lib/duckdb.js';
 import { packageRoot } from '../lib/paths.js';
 import { loadYaml, validate } from '../lib/schema.js';
-import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
+import { loadOrdinals, questionLayout, valueLabelled, type FamilyRules, type OrdinalsFile, type QuestionRecord } from './ordinals.js';
 import { checkRow, rowsJsonl, type SubpopRow } from './rows.js';
 import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel, type WaveProfile } from './subpopulations.js';
 
@@ -76,6 +76,7 @@ interface WaveSummary {
   below_min_n: number;
   all_refused: number;
   uncounted_answers: number;
+  missing_code_answers: number;
   groups: GroupCount[];
   skipped: { attribute: string; group: string; reason: string; message: string }[];
   ordinals?: {
@@ -101,13 +102,6 @@ export interface AggregateSummary {
 
 const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
 const tablePath = (w: WaveInput, table: (typeof TABLES)[number]) => path.join(w.tables, `${table}.parquet`);
-
-interface QuestionRecord {
-  qkey: string;
-  text: string;
-  options: string[];
-  codes: number[];
-}
 
 /** What the small tables of one wave hold: its questions, and its profile variables and value labels. */
 interface WaveTables extends WaveProfile {
@@ -146,11 +140,11 @@ async function readWaveTables(conn: DuckDBConnection, waves: readonly WaveInput[
   }
   const tables = new Map<string, WaveTables>(waves.map((w) => [w.id, { questions: [], variables: new Set(), labels: new Map() }]));
   const of = (file: string) => tables.get(waveOf(file).id)!;
-  for (const q of await readAll<QuestionRecord & { filename: string }>(
+  for (const { filename, ...q } of await readAll<QuestionRecord & { filename: string }>(
     conn,
-    `SELECT filename, qkey, text, options, codes FROM ${scan('questions')} ORDER BY filename, qkey`,
+    `SELECT filename, qkey, text, options, codes, user_missing_codes FROM ${scan('questions')} ORDER BY filename, qkey`,
   )) {
-    of(q.filename).questions.push({ qkey: q.qkey, text: q.text, options: q.options, codes: q.codes });
+    of(filename).questions.push(q);
   }
   for (const l of await readAll<{ filename: string; variable: string; code: number; label: string }>(
     conn,
@@ -189,6 +183,7 @@ interface SqlInputs {
   groupRules: object[];
   runQuestions: RunQuestion[];
   optionCodes: object[];
+  missingCodes: object[];
 }
 
 /** Membership rules of one wave: groups formed (with their codes) or skipped (with the reason). */
@@ -221,11 +216,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
       continue;
     }
     const entry = curated?.questions.get(q.qkey);
-    const layout = questionLayout(
-      { wave: w.id, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })) },
-      ex.families[w.family]!,
-      entry && { file: curated!.file, entry },
-    );
+    const layout = questionLayout(valueLabelled(w.id, q), ex.families[w.family]!, entry && { file: curated!.file, entry });
     const k = layout.options.length - 1;
     const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
     if (k < 2 || tooMany) {
@@ -244,6 +235,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
     const qid = sql.runQuestions.length;
     sql.runQuestions.push({ qid, wave: w.id, qkey: q.qkey, question: layout.question, options: layout.options, ordinal: layout.ordinal, k });
     for (const c of layout.codes) sql.optionCodes.push({ qid, wave: w.id, qkey: q.qkey, code: c.code, position: c.position });
+    for (const code of layout.missing) sql.missingCodes.push({ wave: w.id, qkey: q.qkey, code });
   }
   if (ordinals) s.ordinals = ordinals;
 }
@@ -309,6 +301,7 @@ const emptySummary = (w: WaveInput): WaveSummary => ({
   below_min_n: 0,
   all_refused: 0,
   uncounted_answers: 0,
+  missing_code_answers: 0,
   groups: [],
   skipped: [],
 });
@@ -338,7 +331,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
   try {
     opts.progress?.(`reading the tables of ${waves.length} waves`);
     const tables = await readWaveTables(conn, waves);
-    const sql: SqlInputs = { groupRules: [], runQuestions: [], optionCodes: [] };
+    const sql: SqlInputs = { groupRules: [], runQuestions: [], optionCodes: [], missingCodes: [] };
     const summaries = waves.map((w) => {
       const s = emptySummary(w);
       const t = tables.get(w.id)!;
@@ -366,6 +359,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       { qid: 'INTEGER', wave: 'VARCHAR', qkey: 'VARCHAR', code: 'DOUBLE', position: 'INTEGER' },
       sql.optionCodes,
     );
+    await createTable(conn, 'missing_codes', { wave: 'VARCHAR', qkey: 'VARCHAR', code: 'DOUBLE' }, sql.missingCodes);
     const files = (t: (typeof TABLES)[number]) => sqlList(waves.map((w) => tablePath(w, t)));
     await conn.run(
       `SET VARIABLE answers_files = ${files('answers')}; SET VARIABLE respondents_files = ${files('respondents')};` +
@@ -397,13 +391,17 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     // own threads meanwhile (awaited in either case, so that no query outlives the connection).
     opts.progress?.('writing rows');
     const rows = await keptRows(conn, sql.runQuestions, opts.groups);
-    const uncounted = readAll<{ wave: string; answers: bigint }>(conn, 'SELECT wave, answers FROM uncounted');
+    const uncounted = readAll<{ wave: string; answers: bigint; missing_code_answers: bigint }>(conn, 'SELECT wave, answers, missing_code_answers FROM uncounted');
     const jsonl = path.join(opts.outDir, 'rows.jsonl');
     try {
       rows.forEach((r, i) => checkRow(r, `rows.jsonl:${i + 1}`));
       writeFileAtomic(jsonl, rowsJsonl(rows));
     } finally {
-      for (const r of await uncounted) waveSummary.get(r.wave)!.uncounted_answers = Number(r.answers);
+      for (const r of await uncounted) {
+        const s = waveSummary.get(r.wave)!;
+        s.uncounted_answers = Number(r.answers);
+        s.missing_code_answers = Number(r.missing_code_answers);
+      }
     }
     await withAtomicFile(path.join(opts.outDir, 'rows.parquet'), (tmp) =>
       conn.run(

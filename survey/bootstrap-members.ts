@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createTable, readAll, sqlString } from '../lib/duckdb.js';
 import type { EvalRow } from './evaluate-sets.js';
-import { loadOrdinals, questionLayout, type FamilyRules, type OrdinalsFile } from './ordinals.js';
+import { loadOrdinals, questionLayout, valueLabelled, type FamilyRules, type OrdinalsFile, type QuestionRecord } from './ordinals.js';
 import { groupName, resolveMembership, type Family, type SubpopulationsConfig, type ValueLabel } from './subpopulations.js';
 
 export interface WaveTables {
@@ -64,19 +64,15 @@ export async function rowRespondents(rows: readonly EvalRow[], o: MembersOptions
 
       // Answer codes → option positions, per question, checked against the rows' options.
       const qkeys = [...new Set(indices.map((i) => rows[i]!.qkey))];
-      const questions = await readAll<{ qkey: string; text: string; options: string[]; codes: number[] }>(
+      const questions = await readAll<QuestionRecord>(
         conn,
-        `SELECT qkey, text, options, codes FROM read_parquet(${file('questions')}) WHERE qkey IN (${qkeys.map(sqlString).join(', ')})`,
+        `SELECT qkey, text, options, codes, user_missing_codes FROM read_parquet(${file('questions')}) WHERE qkey IN (${qkeys.map(sqlString).join(', ')})`,
       );
       const optionCodes: { qkey: string; code: number; position: number }[] = [];
       const layouts = new Map<string, string[]>();
       for (const q of questions) {
         const entry = curated?.questions.get(q.qkey);
-        const layout = questionLayout(
-          { wave, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })) },
-          rules,
-          entry && { file: curated!.file, entry },
-        );
+        const layout = questionLayout(valueLabelled(wave, q), rules, entry && { file: curated!.file, entry });
         layouts.set(q.qkey, layout.options);
         for (const c of layout.codes) optionCodes.push({ qkey: q.qkey, code: c.code, position: c.position });
       }

@@ -14,6 +14,8 @@ export interface PlannedQuestion {
   text: string | null;
   options: string[];
   codes: number[];
+  /** The codes of `codes` that the file declares user-missing. */
+  userMissingCodes: number[];
   /** Code of the last option, or null for a question without value labels. */
   refusalCode: number | null;
 }
@@ -35,19 +37,22 @@ export function questionText(label: string | null): string | null {
 }
 
 /**
- * A question's answer options: its value labels in code order, without the codes it declares user-missing (no
- * answer ever carries them, since ingest drops user-missing cells); the last one is the refusal.
+ * A question's answer options: all its value labels in code order, whatever the file declares user-missing (Pew
+ * declares its 99 "Refused" missing in some waves, and it is still the last option and the refusal). Which
+ * labelled codes are missing-data codes rather than options is the survey family's rule, applied by the
+ * aggregation (config/exclusions.yaml `families`), so the codes the file declares user-missing are kept aside.
  */
 export function planQuestion(variable: SavVariable, qkey: string): PlannedQuestion {
   const missing = isMissingNumber(variable);
-  const labels = variable.valueLabels.filter((l) => typeof l.value === 'number' && !missing(l.value));
+  const labels = variable.valueLabels.filter((l): l is { value: number; label: string } => typeof l.value === 'number');
   return {
     variable,
     qkey,
     text: questionText(variable.label),
     options: labels.map((l) => l.label.trim()),
-    codes: labels.map((l) => l.value as number),
-    refusalCode: labels.length ? (labels[labels.length - 1].value as number) : null,
+    codes: labels.map((l) => l.value),
+    userMissingCodes: labels.filter((l) => missing(l.value)).map((l) => l.value),
+    refusalCode: labels.length ? labels[labels.length - 1].value : null,
   };
 }
 

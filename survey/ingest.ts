@@ -24,6 +24,10 @@ export interface IngestSummary {
   respondents: number;
   questions: number;
   answers: number;
+  /** Answers whose code the file declares user-missing and labels (kept: see docs/data-model.md). */
+  user_missing_answers: number;
+  /** Cells dropped because their code is declared user-missing and has no value label. */
+  unlabelled_missing_cells: number;
   respondent_variable: string;
   weight_variable: string;
   missing_weights: number;
@@ -62,13 +66,13 @@ CREATE TABLE respondents (respondent VARCHAR, weight DOUBLE);
 CREATE TABLE answers (qkey VARCHAR, respondent VARCHAR, code DOUBLE NOT NULL);
 CREATE TABLE profiles (respondent VARCHAR, variable VARCHAR, code DOUBLE NOT NULL, label VARCHAR);
 CREATE TABLE value_labels (variable VARCHAR, code DOUBLE, label VARCHAR);
-CREATE TABLE question_list (qkey VARCHAR, text VARCHAR, options VARCHAR, codes VARCHAR, refusal_code DOUBLE);
+CREATE TABLE question_list (qkey VARCHAR, text VARCHAR, options VARCHAR, codes VARCHAR, user_missing_codes VARCHAR, refusal_code DOUBLE);
 `;
 
 /** Each output table: the query that gives its rows in the documented order. */
 const OUTPUTS: Record<string, string> = {
   questions:
-    "SELECT $wave AS wave, qkey, text, from_json(options, '[\"VARCHAR\"]') AS options, from_json(codes, '[\"DOUBLE\"]') AS codes, refusal_code FROM question_list ORDER BY qkey",
+    "SELECT $wave AS wave, qkey, text, from_json(options, '[\"VARCHAR\"]') AS options, from_json(codes, '[\"DOUBLE\"]') AS codes, from_json(user_missing_codes, '[\"DOUBLE\"]') AS user_missing_codes, refusal_code FROM question_list ORDER BY qkey",
   answers: 'SELECT $wave AS wave, qkey, respondent, code FROM answers ORDER BY qkey, respondent',
   respondents: 'SELECT $wave AS wave, respondent, weight FROM respondents ORDER BY respondent',
   profiles: 'SELECT $wave AS wave, respondent, variable, code, label FROM profiles ORDER BY variable, respondent',
@@ -86,18 +90,39 @@ function respondentIds(v: SavVariable, column: Column, file: string, wave: strin
   return ids;
 }
 
-async function streamCases(conn: DuckDBConnection, plan: IngestPlan, file: string, opts: IngestOptions): Promise<{ respondents: number; answers: number; missingWeights: number }> {
+interface CaseCounts {
+  respondents: number;
+  answers: number;
+  userMissingAnswers: number;
+  unlabelledMissingCells: number;
+  missingWeights: number;
+}
+
+/**
+ * What a question cell is: system-missing (NaN) and user-missing codes without a value label are no answer;
+ * every other code is, user-missing labelled ones included, as when the file is read with user-missing values
+ * kept (haven `user_na = TRUE`, pyreadstat `user_missing = True`).
+ */
+function cellKind(p: IngestPlan['questions'][number]): (x: number) => 'none' | 'unlabelled-missing' | 'missing' | 'answer' {
+  const missing = isMissingNumber(p.variable);
+  const labelled = new Set(p.userMissingCodes);
+  return (x) => (Number.isNaN(x) ? 'none' : !missing(x) ? 'answer' : labelled.has(x) ? 'missing' : 'unlabelled-missing');
+}
+
+async function streamCases(conn: DuckDBConnection, plan: IngestPlan, file: string, opts: IngestOptions): Promise<CaseCounts> {
   const sav = await openSav(file);
   const appenders: DuckDBAppender[] = [];
   try {
     const [resp, ans, prof] = await Promise.all(['respondents', 'answers', 'profiles'].map((t) => conn.createAppender(t)));
     appenders.push(resp, ans, prof);
     const dict = sav.dictionary;
-    const q = plan.questions.map((p) => ({ qkey: p.qkey, index: p.variable.index, missing: isMissingNumber(p.variable) }));
+    const q = plan.questions.map((p) => ({ qkey: p.qkey, index: p.variable.index, kind: cellKind(p) }));
     const pr = plan.profile.map((v) => ({ name: v.name, index: v.index, labels: new Map(v.valueLabels.map((l) => [l.value, l.label.trim()])) }));
     const weightMissing = isMissingNumber(plan.weight);
     const names = [plan.respondent, plan.weight, ...plan.questions.map((p) => p.variable), ...plan.profile].map((v) => v.name);
     let answers = 0;
+    let userMissingAnswers = 0;
+    let unlabelledMissingCells = 0;
     let missingWeights = 0;
     let respondents = 0;
     for await (const batch of sav.batches({ variables: [...new Set(names)] })) {
@@ -112,11 +137,17 @@ async function streamCases(conn: DuckDBConnection, plan: IngestPlan, file: strin
         } else resp.appendDouble(weights[i]);
         resp.endRow();
       }
-      for (const { qkey, index, missing } of q) {
+      for (const { qkey, index, kind } of q) {
         const col = batch.columns[index] as Float64Array;
         for (let i = 0; i < batch.length; i++) {
           const x = col[i];
-          if (missing(x)) continue;
+          const k = kind(x);
+          if (k === 'none') continue;
+          if (k === 'unlabelled-missing') {
+            unlabelledMissingCells++;
+            continue;
+          }
+          if (k === 'missing') userMissingAnswers++;
           ans.appendVarchar(qkey);
           ans.appendVarchar(ids[i]);
           ans.appendDouble(x);
@@ -141,7 +172,7 @@ async function streamCases(conn: DuckDBConnection, plan: IngestPlan, file: strin
       respondents += batch.length;
       opts.progress?.(respondents, dict.caseCount ?? undefined);
     }
-    return { respondents, answers, missingWeights };
+    return { respondents, answers, userMissingAnswers, unlabelledMissingCells, missingWeights };
   } finally {
     for (const a of appenders) a.closeSync();
     await sav.close();
@@ -156,6 +187,7 @@ async function appendPlanTables(conn: DuckDBConnection, plan: IngestPlan): Promi
     else qs.appendVarchar(p.text);
     qs.appendVarchar(JSON.stringify(p.options));
     qs.appendVarchar(JSON.stringify(p.codes));
+    qs.appendVarchar(JSON.stringify(p.userMissingCodes));
     if (p.refusalCode === null) qs.appendNull();
     else qs.appendDouble(p.refusalCode);
     qs.endRow();
@@ -205,6 +237,8 @@ export async function ingestWave(opts: IngestOptions): Promise<IngestSummary> {
       respondents: counts.respondents,
       questions: plan.questions.length,
       answers: counts.answers,
+      user_missing_answers: counts.userMissingAnswers,
+      unlabelled_missing_cells: counts.unlabelledMissingCells,
       respondent_variable: plan.respondent.name,
       weight_variable: plan.weight.name,
       missing_weights: counts.missingWeights,

@@ -1,8 +1,8 @@
 /**
  * A question's answer options, refusal and ordinal values.
  *
- * By default the options are the question's value labels in code order: labels of missing-data codes are left
- * out, the family's refusal label becomes the final "Refused" (SubPOP's row schema always ends with it, so a
+ * By default the options are the question's value labels in code order: labels of the family's missing-data
+ * codes are left out (`FamilyRules`), the family's refusal label becomes the final "Refused" (SubPOP's row schema always ends with it, so a
  * question without a refusal label gets one that nobody chose: refusal_rate 0), and ordinals are the positions
  * 1..K. An evaluation survey may carry hand-curated ordinals (the manifest's `ordinals:` file) in one of two
  * forms:
@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import { readJson } from '../lib/json-files.js';
 import { FormatError, loadYaml } from '../lib/schema.js';
+import type { ValueLabel } from './subpopulations.js';
 
 /** Curated layout of one question: answer options (without "Refused") and one ordinal each. */
 export interface CuratedQuestion {
@@ -77,6 +78,11 @@ export function loadOrdinals(file: string): OrdinalsFile {
 
 /** How a survey family marks answers that are not opinions (config/exclusions.yaml `families`). */
 export interface FamilyRules {
+  /**
+   * Labelled codes the file declares user-missing: `answer` (they are options like any other: Pew declares its
+   * 99 "Refused" missing in some waves) or `missing` (missing-data codes, never options nor counted).
+   */
+  user_missing: 'answer' | 'missing';
   /** Value labels with a code below this are missing-data codes. */
   missing_below?: number;
   /** `last`: the last value label is the refusal; a list: the label equal to one of these. */
@@ -88,7 +94,22 @@ export interface ValueLabelled {
   qkey: string;
   text: string;
   /** Value labels in code order. */
-  labels: { code: number; label: string }[];
+  labels: ValueLabel[];
+  /** Codes of `labels` that the file declares user-missing. */
+  userMissing: readonly number[];
+}
+
+/** A question as questions.parquet holds it (docs/data-model.md). */
+export interface QuestionRecord {
+  qkey: string;
+  text: string;
+  options: string[];
+  codes: number[];
+  user_missing_codes: number[];
+}
+
+export function valueLabelled(wave: string, q: QuestionRecord): ValueLabelled {
+  return { wave, qkey: q.qkey, text: q.text, labels: q.codes.map((code, i) => ({ code, label: q.options[i]! })), userMissing: q.user_missing_codes };
 }
 
 export interface QuestionLayout {
@@ -103,11 +124,20 @@ export interface QuestionLayout {
   matched: 'default' | 'text' | 'position';
   /** Value labels no option takes (their answers are not counted). */
   unused: string[];
+  /** Codes of `labels` that the family's rules make missing-data codes (their answers are not counted). */
+  missing: number[];
+}
+
+/** Splits a question's value labels into answer labels and the family's missing-data codes. */
+function familyLabels(q: ValueLabelled, rules: FamilyRules): { labels: ValueLabel[]; missing: number[] } {
+  const isMissing = (l: ValueLabel) =>
+    (rules.missing_below !== undefined && l.code < rules.missing_below) || (rules.user_missing === 'missing' && q.userMissing.includes(l.code));
+  return { labels: q.labels.filter((l) => !isMissing(l)), missing: q.labels.filter(isMissing).map((l) => l.code) };
 }
 
 /** The options, ordinals and counted codes of one question. */
 export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: { file: string; entry: CuratedQuestion }): QuestionLayout {
-  const labels = q.labels.filter((l) => rules.missing_below === undefined || l.code >= rules.missing_below);
+  const { labels, missing } = familyLabels(q, rules);
   const refusalIndex =
     rules.refusal === 'last'
       ? labels.length - 1
@@ -124,14 +154,15 @@ export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: {
       codes: [...answers.map((l, i) => ({ code: l.code, position: i + 1 })), ...refusalCodes],
       matched: 'default',
       unused: [],
+      missing,
     };
   }
 
   const { file, entry } = curated;
   const byText = entry.options.map((option) => answers.find((l) => norm(l.label) === norm(option)));
   const allByText = byText.every((l) => l !== undefined) && new Set(byText).size === byText.length;
-  let chosen: { code: number; label: string }[];
-  if (allByText) chosen = byText as { code: number; label: string }[];
+  let chosen: ValueLabel[];
+  if (allByText) chosen = byText as ValueLabel[];
   else if (entry.options.length === answers.length) chosen = answers;
   else {
     const missing = entry.options.filter((_, i) => byText[i] === undefined);
@@ -150,5 +181,6 @@ export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: {
     codes: [...chosen.map((l, i) => ({ code: l.code, position: i + 1 })), ...refusalCodes],
     matched: allByText ? 'text' : 'position',
     unused: answers.filter((l) => !taken.has(l)).map((l) => l.label),
+    missing,
   };
 }

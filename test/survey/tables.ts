@@ -11,8 +11,8 @@ export type Labels = [code: number, label: string][];
 
 export interface WaveSpec {
   wave: string;
-  /** qkey → question text and value labels in code order (the last one is the refusal for ATP). */
-  questions: Record<string, { text: string; labels: Labels }>;
+  /** qkey → question text, value labels in code order (the last one is the refusal for ATP) and the labelled codes declared user-missing. */
+  questions: Record<string, { text: string; labels: Labels; userMissing?: number[] }>;
   /** respondent id → weight (null = missing) and profile codes. */
   respondents: Record<string, { weight: number | null; profile: Record<string, number> }>;
   /** qkey → respondent → code; a respondent without an entry did not answer. */
@@ -30,13 +30,14 @@ export async function writeWave(dir: string, w: WaveSpec): Promise<string> {
   const tables: [string, Record<string, string | string[]>, object[]][] = [
     [
       'questions',
-      { wave: 'VARCHAR', qkey: 'VARCHAR', text: 'VARCHAR', options: ['VARCHAR'], codes: ['DOUBLE'], refusal_code: 'DOUBLE' },
+      { wave: 'VARCHAR', qkey: 'VARCHAR', text: 'VARCHAR', options: ['VARCHAR'], codes: ['DOUBLE'], user_missing_codes: ['DOUBLE'], refusal_code: 'DOUBLE' },
       Object.entries(w.questions).map(([qkey, q]) => ({
         wave: w.wave,
         qkey,
         text: q.text,
         options: q.labels.map(([, l]) => l),
         codes: q.labels.map(([c]) => c),
+        user_missing_codes: q.userMissing ?? [],
         refusal_code: q.labels.length ? q.labels[q.labels.length - 1]![0] : null,
       })),
     ],
