@@ -189,7 +189,7 @@ interface SqlInputs {
 /** Membership rules of one wave: groups formed (with their codes) or skipped (with the reason). */
 function prepareGroups(w: WaveInput, profile: WaveProfile, groups: readonly GroupSpec[], s: WaveSummary, sql: SqlInputs) {
   groups.forEach((g, pos) => {
-    const r = resolveMembership(g.membership, w.family, profile);
+    const r = resolveMembership(g.membership, w.family, profile, `${w.id}: group ${groupName(g)}`);
     if (!r.ok) {
       s.skipped.push({ attribute: g.attribute, group: g.group, reason: r.reason, message: `${w.id}: ${groupName(g)} skipped: ${r.reason}` });
       return;

@@ -106,7 +106,7 @@ export async function rowRespondents(rows: readonly EvalRow[], o: MembersOptions
         if (id === undefined) {
           const membership = Object.hasOwn(o.groups, r.attribute) && Object.hasOwn(o.groups[r.attribute]!, r.group) ? o.groups[r.attribute]![r.group] : undefined;
           if (!membership) throw new Error(`${r.where}: group ${name} is not defined in the subpopulations file`);
-          const resolved = resolveMembership(membership, w.family, profile);
+          const resolved = resolveMembership(membership, w.family, profile, `${wave}: group ${name}`);
           if (!resolved.ok) throw new Error(`${r.where}: group ${name} cannot be formed in ${wave}: ${resolved.reason}`);
           groupIds.set(name, (id = groupIds.size));
           for (const c of resolved.codes) groupRules.push({ group_id: id, variable: c.variable, code: c.code });

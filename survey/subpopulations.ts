@@ -86,43 +86,76 @@ export type Resolution = { ok: true; codes: MemberCode[] } | { ok: false; reason
 
 const norm = (s: string): string => s.trim().toLowerCase();
 
+/** How one rule meets a wave's value labels: all it asks for, only some of a label list, or nothing. */
+type Match = { kind: 'full'; codes: MemberCode[] } | { kind: 'partial'; rule: Rule; missing: string[] } | { kind: 'none'; reason: string };
+
 /** Codes that one rule selects, given that its variable is present. */
-function ruleCodes(rule: Rule, profile: WaveProfile): Resolution {
+function ruleMatch(rule: Rule, profile: WaveProfile): Match {
   const labels = profile.labels.get(rule.variable) ?? [];
   const labelOf = (code: number) => labels.find((l) => l.code === code)?.label ?? null;
   if (rule.codes) {
-    return { ok: true, codes: rule.codes.map((code) => ({ variable: rule.variable, code, label: labelOf(code) })) };
+    return { kind: 'full', codes: rule.codes.map((code) => ({ variable: rule.variable, code, label: labelOf(code) })) };
   }
   if (rule.label !== undefined) {
     const prefix = norm(rule.label);
     const hit = labels.find((l) => norm(l.label).startsWith(prefix));
     return hit
-      ? { ok: true, codes: [{ variable: rule.variable, code: hit.code, label: hit.label }] }
-      : { ok: false, reason: `no value label of ${rule.variable} starts with "${rule.label}"` };
+      ? { kind: 'full', codes: [{ variable: rule.variable, code: hit.code, label: hit.label }] }
+      : { kind: 'none', reason: `no value label of ${rule.variable} starts with "${rule.label}"` };
   }
   const wanted = new Set(rule.labels!.map(norm));
   const hits = labels.filter((l) => wanted.has(norm(l.label)));
+  const missing = rule.labels!.filter((w) => !hits.some((l) => norm(l.label) === norm(w)));
+  if (hits.length && !missing.length) return { kind: 'full', codes: hits.map((l) => ({ variable: rule.variable, code: l.code, label: l.label })) };
   return hits.length
-    ? { ok: true, codes: hits.map((l) => ({ variable: rule.variable, code: l.code, label: l.label })) }
-    : { ok: false, reason: `no value label of ${rule.variable} is one of ${rule.labels!.map((l) => `"${l}"`).join(', ')}` };
+    ? { kind: 'partial', rule, missing }
+    : { kind: 'none', reason: `no value label of ${rule.variable} is one of ${rule.labels!.map((l) => `"${l}"`).join(', ')}` };
+}
+
+const quoted = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
+
+/**
+ * A label list that a wave's value labels only partly match would form a smaller group than the rule means
+ * (e.g. "Less than $30,000" as "Less than $10,000" when the wave spells the other brackets differently), so it
+ * is an error naming the missing labels and the ones the variable has.
+ */
+function partialError(where: string, partial: Extract<Match, { kind: 'partial' }>[], profile: WaveProfile): Error {
+  const variable = partial[0]!.rule.variable;
+  const present = (profile.labels.get(variable) ?? []).map((l) => `${l.code} "${l.label}"`).join(', ');
+  const lacks = partial.map((p) => `${partial.length > 1 ? `[${quoted(p.rule.labels!)}] lacks ` : ''}${quoted(p.missing)}`).join('; ');
+  return new Error(
+    `${where}: ${variable} has only some of the value labels the group's rule lists: missing ${lacks}. ` +
+      `Value labels of ${variable}: ${present}. Add the wave's spelling as another ${variable} rule of the group.`,
+  );
 }
 
 const absent = (rules: readonly Rule[]): string =>
   rules.length === 1 ? `${rules[0]!.variable} not present` : `none of ${rules.map((r) => r.variable).join(', ')} present`;
 
-/** The profile codes that make a respondent of `family`'s wave a member of the group, or why there are none. */
-export function resolveMembership(membership: Membership, family: Family, profile: WaveProfile): Resolution {
+/**
+ * The profile codes that make a respondent of `family`'s wave a member of the group, or why there are none.
+ * In a list of rules the first variable the wave has decides; several rules naming that variable are
+ * alternative spellings, and the first whose labels all match wins. A label list matched only in part (and no
+ * spelling matched in full) throws an error that starts with `where` (the wave and the group).
+ */
+export function resolveMembership(membership: Membership, family: Family, profile: WaveProfile, where: string): Resolution {
   const spec = membership[family];
   if (!spec) return { ok: false, reason: `no ${family} rule` };
-  if (!Array.isArray(spec) && 'any_of' in spec) {
-    const present = spec.any_of.filter((r) => profile.variables.has(r.variable));
-    if (!present.length) return { ok: false, reason: absent(spec.any_of) };
-    const resolved = present.map((r) => ruleCodes(r, profile));
-    const codes = resolved.flatMap((r) => (r.ok ? r.codes : []));
-    if (codes.length) return { ok: true, codes };
-    return { ok: false, reason: resolved.map((r) => (r.ok ? '' : r.reason)).join('; ') };
+  const anyOf = !Array.isArray(spec) && 'any_of' in spec;
+  const rules = anyOf ? spec.any_of : Array.isArray(spec) ? spec : [spec];
+  const variable = rules.find((r) => profile.variables.has(r.variable))?.variable;
+  if (variable === undefined) return { ok: false, reason: absent(rules) };
+  const tried = (anyOf ? rules.filter((r) => profile.variables.has(r.variable)) : rules.filter((r) => r.variable === variable)).map((r) =>
+    ruleMatch(r, profile),
+  );
+  const full = tried.filter((m): m is Extract<Match, { kind: 'full' }> => m.kind === 'full');
+  const partial = tried.filter((m): m is Extract<Match, { kind: 'partial' }> => m.kind === 'partial');
+  if (anyOf) {
+    if (partial.length) throw partialError(where, partial, profile);
+    if (full.length) return { ok: true, codes: full.flatMap((m) => m.codes) };
+  } else {
+    if (full.length) return { ok: true, codes: full[0]!.codes };
+    if (partial.length) throw partialError(where, partial, profile);
   }
-  const rules = Array.isArray(spec) ? spec : [spec];
-  const first = rules.find((r) => profile.variables.has(r.variable));
-  return first ? ruleCodes(first, profile) : { ok: false, reason: absent(rules) };
+  return { ok: false, reason: tried.map((m) => (m.kind === 'none' ? m.reason : '')).join('; ') };
 }

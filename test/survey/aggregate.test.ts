@@ -196,11 +196,60 @@ test('a group that cannot be formed in a wave is skipped and reported', async (t
   t.deepEqual(skipped, [
     'ATP_W996: SEX/Male skipped: none of F_SEX_FINAL, F_SEX, F_GENDER present',
     'ATP_W996: SEX/Female skipped: none of F_SEX_FINAL, F_SEX, F_GENDER present',
-    'ATP_W996: INCOME/Less than $30,000 skipped: no value label of F_INCOME is one of "Less than $10,000", "10 to under $20,000", "20 to under $30,000"',
+    'ATP_W996: INCOME/Less than $30,000 skipped: no value label of F_INCOME is one of "Less than $10,000", "$10,000 to less than $20,000", "$20,000 to less than $30,000"; ' +
+      'no value label of F_INCOME is one of "Less than $10,000", "10 to under $20,000", "20 to under $30,000"',
   ]);
   t.deepEqual(summary.waves[0]!.groups.map((g) => g.group), ['$100,000 or more']);
   t.is(rows.length, 0);
   t.is(summary.below_min_n, 1);
+});
+
+// F_INCOME as SubPOP's conversion table spells it, Pew's other spelling being INCOME above.
+const INCOME_AUTHORS: Labels = [
+  [1, 'Less than $10,000'], [2, '$10,000 to less than $20,000'], [3, '$20,000 to less than $30,000'],
+  [4, '$30,000 to less than $40,000'], [5, '$40,000 to less than $50,000'], [6, '$50,000 to less than $75,000'],
+  [7, '$75,000 to less than $100,000'], [8, '$100,000 to less than $150,000'], [9, '$150,000 or more'], [99, 'Refused'],
+];
+const incomeWave = (wave: string, variable: string, labels: Labels): WaveSpec => ({
+  wave,
+  questions: { [`Q_${wave}`]: { text: 'q', labels: favor } },
+  respondents: Object.fromEntries(labels.map(([code], i) => [`r${i}`, { weight: 1, profile: { [variable]: code } }])),
+  answers: { [`Q_${wave}`]: Object.fromEntries(labels.map((_, i) => [`r${i}`, 1 + (i % 2)])) },
+  valueLabels: { [variable]: labels },
+});
+const income5 = groupSet(subpops, 'opinionqa61').filter((g) => g.attribute === 'INCOME');
+
+test('income groups: both F_INCOME spellings and F_INC_SDT1 give the same brackets as SubPOP', async (t) => {
+  const { summary } = await run(
+    [incomeWave('ATP_W4', 'F_INCOME', INCOME_AUTHORS), incomeWave('ATP_W5', 'F_INCOME', INCOME), incomeWave('ATP_W6', 'F_INC_SDT1', INC_SDT1)],
+    income5,
+  );
+  const codes = summary.waves.map((w) => Object.fromEntries(w.groups.map((g) => [g.group, g.members.map((m) => m.code)])));
+  const fIncome = { 'Less than $30,000': [1, 2, 3], '$30,000-$50,000': [4, 5], '$50,000-$75,000': [6], '$75,000-$100,000': [7], '$100,000 or more': [8, 9] };
+  t.deepEqual(codes[0], fIncome);
+  t.deepEqual(codes[1], fIncome);
+  // SubPOP's F_INC_SDT1 $50-75k takes 70-80k.
+  t.deepEqual(codes[2], { 'Less than $30,000': [1], '$30,000-$50,000': [2, 3], '$50,000-$75,000': [4, 5, 6], '$75,000-$100,000': [7, 8], '$100,000 or more': [9] });
+  t.true(summary.waves.every((w) => w.skipped.length === 0));
+});
+
+test('a label list a wave matches only in part is an error naming the wave, group, variable, missing labels and labels present', async (t) => {
+  // A third spelling: only "Less than $10,000" and "$150,000 or more" are shared with the rules.
+  const mixed: Labels = [[1, 'Less than $10,000'], [2, '$10,000-$19,999'], [3, '$20,000-$29,999'], [4, '$150,000 or more'], [99, 'Refused']];
+  const err = await t.throwsAsync(run([incomeWave('ATP_W7', 'F_INCOME', mixed)], sexIncome.filter((g) => g.group === 'Less than $30,000')));
+  t.is(
+    err!.message,
+    'ATP_W7: group INCOME/Less than $30,000: F_INCOME has only some of the value labels the group\'s rule lists: missing ' +
+      '["Less than $10,000", "$10,000 to less than $20,000", "$20,000 to less than $30,000"] lacks "$10,000 to less than $20,000", "$20,000 to less than $30,000"; ' +
+      '["Less than $10,000", "10 to under $20,000", "20 to under $30,000"] lacks "10 to under $20,000", "20 to under $30,000". ' +
+      'Value labels of F_INCOME: 1 "Less than $10,000", 2 "$10,000-$19,999", 3 "$20,000-$29,999", 4 "$150,000 or more", 99 "Refused". ' +
+      'Add the wave\'s spelling as another F_INCOME rule of the group.',
+  );
+  // One spelling only: F_INC_SDT1 without its 70-80k bracket.
+  const sdt1 = INC_SDT1.filter(([c]) => c !== 6);
+  await t.throwsAsync(run([incomeWave('ATP_W8', 'F_INC_SDT1', sdt1)], income5), {
+    message: /^ATP_W8: group INCOME\/\$50,000-\$75,000: F_INC_SDT1 has only some of the value labels the group's rule lists: missing "\$70,000 to less than \$80,000"\. Value labels of F_INC_SDT1: 1 "Less than \$30,000", /,
+  });
 });
 
 const MISSING: Labels = [[-100, 'inapplicable'], [-99, 'no answer'], [-98, 'do not know/cannot choose'], [-97, 'skipped on web']];
