@@ -1,15 +1,43 @@
 /**
- * Reading an option distribution from next-token logits at the `Answer:` position. Each option letter has
- * two spellings ("X" and " X"); its probability is the sum of both. Renormalising over a set of letters
- * cancels the full-vocabulary normaliser, so only the letters' logits are needed.
+ * Reading an option distribution from next-token logits at the end of the prompt, "…\n\nAnswer:".
+ *
+ * Letter tokens (`TextTokenizer.letterTokens`). An option letter X can follow the cue in two spellings, right
+ * after the colon ("X") or after a space (" X"). Its tokens are those of the letter itself, never of the cue
+ * merged with it: the space spelling is the last id of encoding " X" (as SubPOP's training code takes it), the
+ * bare spelling the last id of encoding "X" where that reads "X" after the cue, else the vocabulary's token "X".
+ * Each is checked by decoding it after the cue's tokens. For the paper's models (A; the others follow the
+ * alphabet):
+ *
+ * | tokenizer | bare "A" | " A" |
+ * |---|---|---|
+ * | Llama-2 (SentencePiece BPE; encoding "A" gives "▁A") | 29909 | 319 ("▁A") |
+ * | Mistral-7B (the same scheme) | 28741 | 330 ("▁A") |
+ * | Llama-3 (byte-level BPE) | 32 | 362 ("ĠA") |
+ *
+ * SubPOP's inference takes the last tokens of "Answer:X" and "Answer: X" instead. On Llama-2 and Mistral that
+ * gives the same two tokens; on Llama-3 "Answer:A" encodes to "Answer" + ":A" (one token, id 56748), a token that
+ * cannot follow a prompt already ending in ":", so its bare spelling reads nothing. Taking the letter's own
+ * token ("A", 32) is the deliberate difference.
+ *
+ * Inference sums a letter's spellings (`both`, as SubPOP's inference does) and renormalises over the first n
+ * letters; renormalising over a set of letters cancels the full-vocabulary normaliser, so only the letters'
+ * logits are needed. Training reads the ten letters A–J, by default in SubPOP's spelling " X" only (`space`;
+ * their train_utils.py), renormalised over the ten.
  */
 import { tf } from './backend.js';
 import { LETTERS, type TextTokenizer } from './tokenizer.js';
 
-/** Token ids per letter, for the first `n` letters. */
-export function letterIdGroups(tok: TextTokenizer, n: number): number[][] {
+/** Which spellings of a letter count: both ("X" and " X") or " X" only. */
+export type LetterSpelling = 'both' | 'space';
+export const LETTER_SPELLINGS: readonly LetterSpelling[] = ['both', 'space'];
+
+/** Token ids per letter, for the first `n` letters: the bare spelling first where it counts and differs. */
+export function letterIdGroups(tok: TextTokenizer, n: number, spelling: LetterSpelling = 'both'): number[][] {
   if (n < 1 || n > LETTERS.length) throw new Error(`option count ${n} outside 1..${LETTERS.length}`);
-  return [...LETTERS.slice(0, n)].map((l) => tok.letterIds(l));
+  return [...LETTERS.slice(0, n)].map((l) => {
+    const { bare, space } = tok.letterTokens(l);
+    return spelling === 'space' || bare === null || bare === space ? [space] : [bare, space];
+  });
 }
 
 export interface OptionReadout {

@@ -38,21 +38,47 @@ export class TextTokenizer {
     return this.tok.token_to_id(token);
   }
 
+  /** The text of `ids`, special tokens kept and spacing as the decoder gives it (no clean-up). */
+  decode(ids: readonly number[]): string {
+    return this.tok.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
   /**
-   * The token ids that read as option letter `letter` after the answer cue: the last token of
-   * "Answer:X" and of "Answer: X" (one id when both spellings end in the same token).
+   * The tokens of option letter `letter` (lm/readout.ts has the rule): `space` is the last id of encoding
+   * " X", `bare` the token that reads "X" right after the answer cue (the last id of encoding "X", or, where
+   * the tokenizer prepends a space marker to "X" as Llama-2 and Mistral do, the vocabulary's token "X"); null
+   * when the vocabulary has no such token. Each is checked by decoding it after the cue's own tokens.
    */
-  letterIds(letter: string): number[] {
+  letterTokens(letter: string): LetterTokens {
+    const cue = this.encode(ANSWER_CUE);
+    const cueText = this.decode(cue);
+    /** What a token adds to the text after the cue. */
+    const reads = (id: number): string | null => {
+      const text = this.decode([...cue, id]);
+      return text.startsWith(cueText) ? text.slice(cueText.length) : null;
+    };
     const last = (s: string): number => {
       const ids = this.encode(s);
       if (ids.length === 0) throw new Error(`${this.file}: "${s}" encodes to no tokens`);
       return ids[ids.length - 1];
     };
-    const ids = [last(`Answer:${letter}`), last(`Answer: ${letter}`)];
-    for (const id of ids) {
-      const decoded = this.tok.decode([id]).trim();
-      if (decoded !== letter) throw new Error(`${this.file}: option letter ${letter} is not a single token after "Answer:" (got "${decoded}")`);
+    const space = last(` ${letter}`);
+    const spaceReads = reads(space);
+    if (spaceReads !== ` ${letter}` && spaceReads !== letter) {
+      throw new Error(`${this.file}: option letter ${letter}: the last token of " ${letter}" (id ${space}) reads ${JSON.stringify(spaceReads)} after "${ANSWER_CUE}", not the letter`);
     }
-    return ids[0] === ids[1] ? [ids[0]] : ids;
+    const bare = [last(letter), this.tokenId(letter)].find((id) => id !== undefined && reads(id) === letter) ?? null;
+    return { letter, space, bare };
   }
+}
+
+/** The text every prompt ends with; the next token is the answer letter. */
+export const ANSWER_CUE = 'Answer:';
+
+export interface LetterTokens {
+  letter: string;
+  /** Last id of encoding " X" (the spelling SubPOP trains on). */
+  space: number;
+  /** The token that reads "X" right after the cue, or null when the vocabulary has none. */
+  bare: number | null;
 }

@@ -85,7 +85,10 @@ test('eval readout: both letter spellings summed over the first len(ordinal) let
     const logits = m.lastLogits(m.promptIds(buildPrompt(row, row, 'QA')));
     let z = 0;
     for (const v of logits) z += Math.exp(v);
-    const letters = [...'ABCDEFGHIJ'.slice(0, row.ordinal.length)].map((l) => m.tokenizer.letterIds(l).reduce((s, id) => s + Math.exp(logits[id]!), 0));
+    const letters = [...'ABCDEFGHIJ'.slice(0, row.ordinal.length)].map((l) => {
+      const { bare, space } = m.tokenizer.letterTokens(l);
+      return Math.exp(logits[bare!]!) + Math.exp(logits[space]!);
+    });
     const total = letters.reduce((x, y) => x + y, 0);
     const got = lines[i]!.zero_shot as { distribution: number[]; letter_mass: number; wd: number };
     t.is(got.distribution.length, row.ordinal.length);
