@@ -61,6 +61,8 @@ const { metrics, seconds, tokensPerSecond } = await trainLora({
   batchSize: Number(args.batch),
   gradAccum: 1,
   warmupRatio: 0.1,
+  target: 'observed',
+  letters: 'both',
   lora: { r: 8, alpha: 32, dropout: 0.05, targets: ['q_proj', 'v_proj'] },
   workers: Number(args.workers),
   log: (l) => console.log(l),

@@ -2,15 +2,18 @@
  * LoRA fine-tuning on subpopulation rows with the forward KL from the human answer distribution to the
  * model's letter distribution at the `Answer:` position.
  *
- * Target. The rows carry `responses` (shares without refusal, summing to 1) and `refusal_rate` (the refusal
- * share among all valid answers). The prompt shows the refusal option as the last letter, so the observed
- * distribution over the shown options is [(1 − r)·responses, r], which sums to 1. We train towards exactly
- * that. The published code instead concatenates responses and r without renormalising (a target summing to
- * 1 + r), which is not a distribution; ours differs from it only by that normalisation, and dropping the
- * refusal letter and renormalising at inference recovers `responses` exactly.
+ * Target over the ten letters A–J (`target`). The rows carry `responses` (shares without refusal, summing to 1)
+ * and `refusal_rate` r (the refusal share among all valid answers); the prompt shows the refusal as the last
+ * option's letter.
+ * - `authors`: SubPOP's training target, responses followed by r and zeros, not renormalised: it sums to 1 + r,
+ *   so the refusal letter is pulled towards r/(1 + r) and the answer letters towards responses/(1 + r).
+ * - `observed`: the answer distribution observed over all shown options, [(1 − r)·responses, r], which sums to 1.
+ *   It is not the authors' target renormalised (that would be [responses, r]/(1 + r)); both give `responses`
+ *   back once the refusal letter is dropped and the rest renormalised, as inference does.
  *
- * Readout. As at inference, a letter's probability sums its "X" and " X" spellings; for training it is
- * renormalised over the ten letters A–J (letters past the last option have target 0).
+ * Readout (`letters`, lm/readout.ts): a letter's probability is its " X" token's (`space`, SubPOP's training
+ * spelling) or the sum of its "X" and " X" tokens (`both`, the inference readout), renormalised over the ten
+ * letters; letters past the last option have target 0.
  *
  * Determinism. Each micro-batch is cut into a fixed number of shards; shard gradients are summed in shard
  * order in float64, so the adapter does not depend on how many processes computed the shards.
@@ -30,7 +33,7 @@ import { checkCapacity } from './load.js';
 import { LlamaModel } from './model.js';
 import { writeAdapter, type LoraSpec, type LoraWeights } from './peft.js';
 import { Rng } from './random.js';
-import { letterIdGroups } from './readout.js';
+import { letterIdGroups, type LetterSpelling } from './readout.js';
 import { WeightStore } from './safetensors.js';
 import { LETTERS, TextTokenizer } from './tokenizer.js';
 
@@ -54,6 +57,8 @@ export interface TrainOptions {
   gradAccum: number;
   warmupRatio: number;
   weightDecay?: number;
+  target: TrainTarget;
+  letters: LetterSpelling;
   lora: LoraSpec;
   backend?: string;
   /** Gradient processes; default: one per available core, at most `shards`. */
@@ -68,6 +73,8 @@ export interface TrainOptions {
 export interface TrainMetrics {
   model: string;
   backend: string;
+  target: TrainTarget;
+  train_letters: LetterSpelling;
   workers: number;
   epochs: number;
   steps: number;
@@ -94,19 +101,31 @@ export interface Example {
   target: Float32Array;
 }
 
-/** Target over the ten letters: [(1 − r)·responses, r, 0, …]. */
-export function targetDistribution(row: TrainRow, where: string): Float32Array {
+/** The training target (see the top of this file). */
+export type TrainTarget = 'observed' | 'authors';
+export const TRAIN_TARGETS: readonly TrainTarget[] = ['observed', 'authors'];
+
+/** Target over the ten letters: [(1 − r)·responses, r, 0, …] (`observed`) or [responses, r, 0, …] (`authors`). */
+export function targetDistribution(row: TrainRow, where: string, target: TrainTarget = 'observed'): Float32Array {
   const k = row.options.length;
   if (row.responses.length !== k - 1) throw new Error(`${where}: ${row.responses.length} responses for ${k} options (the last option is the refusal)`);
   const r = row.refusal_rate;
   if (!(r >= 0 && r <= 1)) throw new Error(`${where}: refusal_rate ${r} outside [0, 1]`);
+  const scale = target === 'authors' ? 1 : 1 - r;
   const t = new Float32Array(LETTERS.length);
-  row.responses.forEach((p, i) => (t[i] = (1 - r) * p));
+  row.responses.forEach((p, i) => (t[i] = scale * p));
   t[k - 1] = r;
   return t;
 }
 
-export function prepare(rows: TrainRow[], styles: readonly SteeringStyle[], tok: TextTokenizer, bos: number | null, source: string): { examples: Example[]; skipped: number } {
+export function prepare(
+  rows: TrainRow[],
+  styles: readonly SteeringStyle[],
+  tok: TextTokenizer,
+  bos: number | null,
+  source: string,
+  target: TrainTarget = 'observed',
+): { examples: Example[]; skipped: number } {
   const examples: Example[] = [];
   let skipped = 0;
   rows.forEach((row, i) => {
@@ -115,10 +134,10 @@ export function prepare(rows: TrainRow[], styles: readonly SteeringStyle[], tok:
       return;
     }
     const where = `${source}: row ${i + 1} (${row.qkey}, ${row.attribute}=${row.group})`;
-    const target = targetDistribution(row, where);
+    const dist = targetDistribution(row, where, target);
     for (const style of styles) {
       const ids = tok.encode(buildPrompt(row, row, style));
-      examples.push({ ids: bos === null ? ids : [bos, ...ids], target });
+      examples.push({ ids: bos === null ? ids : [bos, ...ids], target: dist });
     }
   });
   return { examples, skipped };
@@ -262,10 +281,10 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
     workers = 1;
   }
   const tok = TextTokenizer.load(o.modelDir);
-  const letterGroups = letterIdGroups(tok, LETTERS.length);
+  const letterGroups = letterIdGroups(tok, LETTERS.length, o.letters);
   const styles = o.steering === 'ALL' ? STEERING_STYLES : [o.steering];
-  const train = prepare(o.train, styles, tok, config.bosTokenId, 'train');
-  const val = prepare(o.val, styles, tok, config.bosTokenId, 'val');
+  const train = prepare(o.train, styles, tok, config.bosTokenId, 'train', o.target);
+  const val = prepare(o.val, styles, tok, config.bosTokenId, 'val', o.target);
   if (train.examples.length === 0) throw new Error('no training rows with at most ten options');
   const layout: LoraLayout = { keys: loraKeys(config, o.lora.targets), r: o.lora.r, scale: o.lora.alpha / o.lora.r, dropout: o.lora.dropout };
 
@@ -353,6 +372,8 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
     const metrics: TrainMetrics = {
       model: o.modelName,
       backend,
+      target: o.target,
+      train_letters: o.letters,
       workers: pool.processes,
       epochs: o.epochs,
       steps: step,

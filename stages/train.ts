@@ -5,15 +5,17 @@
  *
  * deps: the split folder, and for `tiny` the built base model (artifacts/models/tiny/base/); other models
  * are read from the models folder (config/models.yaml) and checked before anything is loaded.
- * params: model, seed, steering, lr (null: the model's default), epochs, batch_size, grad_accum, warmup_ratio, lora_r, lora_alpha,
- * lora_dropout, lora_targets (null: the model's default), backend.
+ * params: model, seed, steering, warmup_ratio, lora_r, lora_alpha, lora_dropout, backend, and lr, epochs, batch_size,
+ * grad_accum, lora_targets, target (observed | authors) and train_letters (both | space), which take the
+ * model's default from config/models.yaml when null.
  */
 import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
+import { LETTER_SPELLINGS, type LetterSpelling } from '../lm/readout.js';
 import { checkModelWeights, trainDefaults } from '../lm/registry.js';
-import { trainLora } from '../lm/train.js';
+import { TRAIN_TARGETS, trainLora, type TrainTarget } from '../lm/train.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { readRows } from '../survey/rows.js';
 
@@ -29,7 +31,7 @@ export function baseModelDir(ctx: StageContext, model: string): string {
 export async function runTrain(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
-  // lr and lora_targets left null take the model's defaults from config/models.yaml.
+  // Params left null take the model's defaults from config/models.yaml.
   const defaults = trainDefaults(model);
   const modelDir = baseModelDir(ctx, model);
   const outDir = ctx.outs.find((o) => !ctx.metrics.includes(o)) ?? ctx.outs[0];
@@ -44,10 +46,12 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     seed: p.int('seed', 42, 0),
     steering: p.string('steering', 'QA', [...STEERING_STYLES, 'ALL']) as SteeringStyle | 'ALL',
     lr: p.number('lr', defaults.lr, (v) => v > 0, 'a positive number'),
-    epochs: p.int('epochs', 3),
-    batchSize: p.int('batch_size', 32),
-    gradAccum: p.int('grad_accum', 1),
+    epochs: p.int('epochs', defaults.epochs),
+    batchSize: p.int('batch_size', defaults.batch_size),
+    gradAccum: p.int('grad_accum', defaults.grad_accum),
     warmupRatio: p.number('warmup_ratio', 0.1, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    target: p.string('target', defaults.target, TRAIN_TARGETS) as TrainTarget,
+    letters: p.string('train_letters', defaults.train_letters, LETTER_SPELLINGS) as LetterSpelling,
     lora: {
       r: p.int('lora_r', 8),
       alpha: p.number('lora_alpha', 32, (v) => v > 0, 'a positive number'),

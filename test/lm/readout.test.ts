@@ -35,11 +35,14 @@ test('forward KL matches the hand-computed value, with 0·log 0 = 0', (t) => {
   close(t, kl, 0.5 * Math.log(2));
 });
 
-test('target puts (1 - r)·responses on the options and r on the refusal letter', (t) => {
+test('targets: observed puts (1 - r)·responses on the options and r on the refusal letter; authors puts responses and r', (t) => {
   const row = { qkey: 'Q', attribute: 'SEX', group: 'Male', question: 'q', options: ['Yes', 'No', 'Refused'], responses: [0.75, 0.25], refusal_rate: 0.2 };
   const target = targetDistribution(row, 'here');
   t.is(target.length, 10);
   [0.6, 0.2, 0.2, 0, 0, 0, 0, 0, 0, 0].forEach((v, i) => close(t, target[i], v));
+  // SubPOP's output_dist: not renormalised, it sums to 1.2.
+  const authors = targetDistribution(row, 'here', 'authors');
+  [0.75, 0.25, 0.2, 0, 0, 0, 0, 0, 0, 0].forEach((v, i) => close(t, authors[i], v));
   t.throws(() => targetDistribution({ ...row, responses: [1] }, 'train: row 3'), { message: /^train: row 3: 1 responses for 3 options/ });
 });
 

@@ -6,7 +6,7 @@ import { TINY_PARAMS, writeSplit } from '../helpers/split.js';
 import { stageContext } from '../helpers/stage-context.js';
 import { runTinyModel } from '../../stages/tiny-model.js';
 import { runTrain } from '../../stages/train.js';
-import { checkModelWeights } from '../../lm/registry.js';
+import { checkModelWeights, trainDefaults } from '../../lm/registry.js';
 import { loadModel } from '../../lm/load.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { buildPrompt } from '../../survey/prompts.js';
@@ -54,7 +54,32 @@ test('train stage trains tiny from the split and the built base model', async (t
   const out = path.join(root, 'artifacts/models/tiny/adapter');
   await runTrain(stageContext({ name: 'train', deps: [split, base], outs: [out], params: { model: 'tiny', steering: 'PORTRAY', epochs: 1, batch_size: 16, lr: 1e-3, backend: 'wasm' } }));
   t.deepEqual(fs.readdirSync(out).sort(), ['adapter_config.json', 'adapter_model.safetensors', 'losses.jsonl', 'metrics.json']);
-  t.like(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), { model: 'tiny', backend: 'wasm', train_rows: 44, val_rows: 22 });
+  // Params left out take tiny's defaults from config/models.yaml.
+  t.like(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')), { model: 'tiny', backend: 'wasm', train_rows: 44, val_rows: 22, target: 'observed', train_letters: 'both' });
+  const authors = path.join(root, 'authors');
+  await runTrain(
+    stageContext({
+      name: 'train',
+      deps: [split, base],
+      outs: [authors],
+      params: { model: 'tiny', steering: 'PORTRAY', epochs: 1, batch_size: 16, lr: 1e-3, backend: 'wasm', target: 'authors', train_letters: 'space' },
+    }),
+  );
+  const metrics = JSON.parse(fs.readFileSync(path.join(authors, 'metrics.json'), 'utf8'));
+  t.like(metrics, { target: 'authors', train_letters: 'space' });
+  t.not(metrics.final_train_loss, JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).final_train_loss);
+  await t.throwsAsync(runTrain(stageContext({ name: 'train', deps: [split, base], outs: [path.join(root, 'bad')], params: { model: 'tiny', target: 'normalized' } })), {
+    message: 'train: param "target" must be one of observed, authors, got "normalized"',
+  });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("the paper models' training defaults are the paper's; tiny keeps its demo values", (t) => {
+  const paper = { lr: 2e-4, lora_targets: ['q_proj', 'v_proj'], epochs: 50, batch_size: 16, grad_accum: 16, target: 'authors', train_letters: 'space' };
+  for (const model of ['llama-2-7b', 'llama-2-13b', 'mistral-7b', 'llama-3-70b']) t.deepEqual(trainDefaults(model), paper, model);
+  // SubPOP's README: 128 rows per process × 2 processes × 1 accumulation step per optimizer step.
+  t.is(paper.batch_size * paper.grad_accum, 128 * 2 * 1);
+  t.like(trainDefaults('tiny'), { lr: 2e-3, epochs: 6, batch_size: 32, grad_accum: 1, target: 'observed', train_letters: 'both' });
 });
 
 test('a downloadable model without weights is a clear error, raised before anything is touched', async (t) => {

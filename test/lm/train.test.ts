@@ -10,7 +10,9 @@ import { readAdapter } from '../../lm/peft.js';
 import { Rng } from '../../lm/random.js';
 import { SafetensorsFile, WeightStore } from '../../lm/safetensors.js';
 import { writeTinyModel } from '../../lm/tiny.js';
-import { peftWeights, trainLora, type TrainOptions, type TrainResult } from '../../lm/train.js';
+import { letterIdGroups } from '../../lm/readout.js';
+import { TextTokenizer } from '../../lm/tokenizer.js';
+import { peftWeights, prepare, shardsOf, trainLora, type TrainOptions, type TrainResult } from '../../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
 import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { tmp } from '../helpers/files.js';
@@ -89,6 +91,8 @@ function options(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions
     batchSize: 8,
     gradAccum: 2,
     warmupRatio: 0.1,
+    target: 'observed',
+    letters: 'both',
     lora: { r: 4, alpha: 8, dropout: 0.05, targets: ['q_proj', 'v_proj'] },
     workers: 1,
     ...over,
@@ -150,4 +154,37 @@ test('the adapter has PEFT names and shapes, metrics and a loss curve, and loads
   t.is(dist.length, 2);
   t.true(Math.abs(dist[0] + dist[1] - 1) < 1e-9);
   m.dispose();
+});
+
+test("SubPOP's training loss: responses + [refusal_rate] unnormalised, read from the ' X' tokens of A-J", (t) => {
+  const config = readConfig(tinyDir);
+  const model = LlamaModel.fromWeights(config, WeightStore.open(tinyDir));
+  const tok = TextTokenizer.load(tinyDir);
+  const picked = rows.filter((r) => r.refusal_rate > 0).slice(0, 3);
+  t.is(picked.length, 3);
+  const { examples } = prepare(picked, ['PORTRAY'], tok, config.bosTokenId, 'rows', 'authors');
+  // train_utils.py: the last id of encoding " X" for X in A-J.
+  const spaceIds = [...'ABCDEFGHIJ'].map((l) => tok.encode(` ${l}`).at(-1)!);
+  t.deepEqual(letterIdGroups(tok, 10, 'space'), spaceIds.map((id) => [id]));
+  const layout = { keys: ['0.q_proj'], r: 2, scale: 2, dropout: 0 };
+  const zero = loraParamShapes(config, layout).map(([a, b]) => new Float32Array(a * b));
+  const engine = new GradEngine(model, layout, letterIdGroups(tok, 10, 'space'));
+  const got = engine.loss(zero, shardsOf(examples, 1)[0]!);
+  // By hand: softmax over the vocabulary, the ten " X" probabilities renormalised, and the forward KL of
+  // train_utils.py, Σ p·log p − Σ p·log q, against [responses, r, 0, …], which sums to 1 + r.
+  let want = 0;
+  picked.forEach((row, i) => {
+    const logits = model.lastLogits(examples[i]!.ids);
+    const max = Math.max(...logits);
+    const letters = spaceIds.map((id) => Math.exp(logits[id]! - max));
+    const z = letters.reduce((a, b) => a + b, 0);
+    const target = [...row.responses, row.refusal_rate, ...new Array(10 - row.options.length).fill(0)];
+    t.true(Math.abs(target.reduce((a, b) => a + b, 0) - (1 + row.refusal_rate)) < 1e-12);
+    t.deepEqual([...examples[i]!.target], target.map(Math.fround));
+    target.forEach((p, j) => {
+      if (p > 0) want += p * (Math.log(p) - Math.log(letters[j]! / z));
+    });
+  });
+  t.true(Math.abs(got - want) < 1e-4 * Math.max(1, Math.abs(want)), `engine ${got}, by hand ${want}`);
+  model.dispose();
 });
