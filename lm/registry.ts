@@ -7,7 +7,10 @@ import path from 'node:path';
 import { loadYaml } from '../lib/schema.js';
 import { packageRoot } from '../lib/paths.js';
 import type { LetterSpelling } from './readout.js';
-import type { TrainTarget } from './train.js';
+
+/** The training target (lm/train.ts): SubPOP's `authors` target or the `observed` distribution. */
+export type TrainTarget = 'observed' | 'authors';
+export const TRAIN_TARGETS: readonly TrainTarget[] = ['observed', 'authors'];
 
 /** Fine-tuning defaults of a model, used for train params left null (the paper's unless config/models.yaml says otherwise). */
 export interface TrainDefaults {

@@ -34,6 +34,7 @@ import { LlamaModel } from './model.js';
 import { writeAdapter, type LoraSpec, type LoraWeights } from './peft.js';
 import { Rng } from './random.js';
 import { letterIdGroups, type LetterSpelling } from './readout.js';
+import type { TrainTarget } from './registry.js';
 import { WeightStore } from './safetensors.js';
 import { LETTERS, TextTokenizer } from './tokenizer.js';
 
@@ -100,10 +101,6 @@ export interface Example {
   ids: number[];
   target: Float32Array;
 }
-
-/** The training target (see the top of this file). */
-export type TrainTarget = 'observed' | 'authors';
-export const TRAIN_TARGETS: readonly TrainTarget[] = ['observed', 'authors'];
 
 /** Target over the ten letters: [(1 − r)·responses, r, 0, …] (`observed`) or [responses, r, 0, …] (`authors`). */
 export function targetDistribution(row: TrainRow, where: string, target: TrainTarget = 'observed'): Float32Array {

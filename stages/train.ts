@@ -14,8 +14,8 @@ import { defineStage, type StageContext } from '../runner/stage.js';
 import { splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
 import { LETTER_SPELLINGS, type LetterSpelling } from '../lm/readout.js';
-import { checkModelWeights, trainDefaults } from '../lm/registry.js';
-import { TRAIN_TARGETS, trainLora, type TrainTarget } from '../lm/train.js';
+import { checkModelWeights, TRAIN_TARGETS, trainDefaults, type TrainTarget } from '../lm/registry.js';
+import { trainLora } from '../lm/train.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { readRows } from '../survey/rows.js';
 
