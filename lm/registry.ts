@@ -8,9 +8,9 @@ import { loadYaml } from '../lib/schema.js';
 import { packageRoot } from '../lib/paths.js';
 import type { LetterSpelling } from './readout.js';
 
-/** The training target (lm/train.ts): SubPOP's `authors` target or the `observed` distribution. */
-export type TrainTarget = 'observed' | 'authors';
-export const TRAIN_TARGETS: readonly TrainTarget[] = ['observed', 'authors'];
+/** The training target (lm/train.ts): SubPOP's `authors` target, it `normalised`, or the `observed` distribution. */
+export type TrainTarget = 'observed' | 'normalised' | 'authors';
+export const TRAIN_TARGETS: readonly TrainTarget[] = ['observed', 'normalised', 'authors'];
 
 /** Fine-tuning defaults of a model, used for train params left null (the paper's unless config/models.yaml says otherwise). */
 export interface TrainDefaults {

@@ -7,9 +7,10 @@
  * option's letter.
  * - `authors`: SubPOP's training target, responses followed by r and zeros, not renormalised: it sums to 1 + r,
  *   so the refusal letter is pulled towards r/(1 + r) and the answer letters towards responses/(1 + r).
+ * - `normalised`: the authors' target renormalised to sum to 1, [responses, r]/(1 + r).
  * - `observed`: the answer distribution observed over all shown options, [(1 − r)·responses, r], which sums to 1.
- *   It is not the authors' target renormalised (that would be [responses, r]/(1 + r)); both give `responses`
- *   back once the refusal letter is dropped and the rest renormalised, as inference does.
+ * All three give `responses` back once the refusal letter is dropped and the rest renormalised, as inference
+ * does; they differ in how much weight the refusal letter gets.
  *
  * Readout (`letters`, lm/readout.ts): a letter's probability is its " X" token's (`space`, SubPOP's training
  * spelling) or the sum of its "X" and " X" tokens (`both`, the inference readout), renormalised over the ten
@@ -102,16 +103,19 @@ export interface Example {
   target: Float32Array;
 }
 
-/** Target over the ten letters: [(1 − r)·responses, r, 0, …] (`observed`) or [responses, r, 0, …] (`authors`). */
+/**
+ * Target over the ten letters: [responses, r, 0, …] (`authors`), the same divided by 1 + r (`normalised`), or
+ * [(1 − r)·responses, r, 0, …] (`observed`).
+ */
 export function targetDistribution(row: TrainRow, where: string, target: TrainTarget = 'observed'): Float32Array {
   const k = row.options.length;
   if (row.responses.length !== k - 1) throw new Error(`${where}: ${row.responses.length} responses for ${k} options (the last option is the refusal)`);
   const r = row.refusal_rate;
   if (!(r >= 0 && r <= 1)) throw new Error(`${where}: refusal_rate ${r} outside [0, 1]`);
-  const scale = target === 'authors' ? 1 : 1 - r;
+  const scale = target === 'authors' ? 1 : target === 'normalised' ? 1 / (1 + r) : 1 - r;
   const t = new Float32Array(LETTERS.length);
   row.responses.forEach((p, i) => (t[i] = scale * p));
-  t[k - 1] = r;
+  t[k - 1] = target === 'normalised' ? r / (1 + r) : r;
   return t;
 }
 

@@ -6,7 +6,7 @@
  * deps: the split folder, and for `tiny` the built base model (artifacts/models/tiny/base/); other models
  * are read from the models folder (config/models.yaml) and checked before anything is loaded.
  * params: model, seed, steering, warmup_ratio, lora_r, lora_alpha, lora_dropout, backend, and lr, epochs, batch_size,
- * grad_accum, lora_targets, target (observed | authors) and train_letters (both | space), which take the
+ * grad_accum, lora_targets, target (observed | normalised | authors) and train_letters (both | space), which take the
  * model's default from config/models.yaml when null.
  */
 import path from 'node:path';

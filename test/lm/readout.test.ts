@@ -35,7 +35,7 @@ test('forward KL matches the hand-computed value, with 0·log 0 = 0', (t) => {
   close(t, kl, 0.5 * Math.log(2));
 });
 
-test('targets: observed puts (1 - r)·responses on the options and r on the refusal letter; authors puts responses and r', (t) => {
+test('targets: observed puts (1 - r)·responses on the options and r on the refusal letter; authors responses and r; normalised those over 1 + r', (t) => {
   const row = { qkey: 'Q', attribute: 'SEX', group: 'Male', question: 'q', options: ['Yes', 'No', 'Refused'], responses: [0.75, 0.25], refusal_rate: 0.2 };
   const target = targetDistribution(row, 'here');
   t.is(target.length, 10);
@@ -43,6 +43,9 @@ test('targets: observed puts (1 - r)·responses on the options and r on the refu
   // SubPOP's output_dist: not renormalised, it sums to 1.2.
   const authors = targetDistribution(row, 'here', 'authors');
   [0.75, 0.25, 0.2, 0, 0, 0, 0, 0, 0, 0].forEach((v, i) => close(t, authors[i], v));
+  // The same renormalised: 0.75 / 1.2, 0.25 / 1.2, 0.2 / 1.2.
+  const normalised = targetDistribution(row, 'here', 'normalised');
+  [0.625, 0.25 / 1.2, 0.2 / 1.2, 0, 0, 0, 0, 0, 0, 0].forEach((v, i) => close(t, normalised[i], v));
   t.throws(() => targetDistribution({ ...row, responses: [1] }, 'train: row 3'), { message: /^train: row 3: 1 responses for 3 options/ });
 });
 

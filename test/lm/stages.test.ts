@@ -69,7 +69,7 @@ test('train stage trains tiny from the split and the built base model', async (t
   t.like(metrics, { target: 'authors', train_letters: 'space' });
   t.not(metrics.final_train_loss, JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).final_train_loss);
   await t.throwsAsync(runTrain(stageContext({ name: 'train', deps: [split, base], outs: [path.join(root, 'bad')], params: { model: 'tiny', target: 'normalized' } })), {
-    message: 'train: param "target" must be one of observed, authors, got "normalized"',
+    message: 'train: param "target" must be one of observed, normalised, authors, got "normalized"',
   });
   fs.rmSync(root, { recursive: true, force: true });
 });
