@@ -6,7 +6,8 @@
  * A file is used only when its bytes are the pinned ones. It is read from the mirror (vendor/subpop/, the files
  * under their paths in the repository), or, when the mirror lacks it, downloaded from the pinned URL into the
  * mirror (resumed, verified, atomic; `fetchReleaseFile`). Readers of configured paths go through
- * `readInputFile`, which verifies any file that lies inside the mirror and reads other files as they are.
+ * `readInputFile`, which verifies any file that lies inside the mirror and reads other files as they are; the
+ * project's manifest governs (`defaultRelease`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,11 +40,17 @@ export function loadRelease(manifestFile: string, root: string): Release {
   return { ...loadYaml<ReleaseManifest>('subpop-release', manifestFile).data, manifestFile, root };
 }
 
-let projectRelease: Release | undefined;
+const releases = new Map<string, Release>();
 
-/** This package's release manifest (config/subpop-release.yaml, mirror vendor/subpop/). */
+/**
+ * The release manifest of the project in the working directory (stages run in the project root), or, where
+ * there is none, this package's: config/subpop-release.yaml with its mirror vendor/subpop/.
+ */
 export function defaultRelease(): Release {
-  return (projectRelease ??= loadRelease(path.join(packageRoot, defaultReleaseManifest), packageRoot));
+  const root = fs.existsSync(defaultReleaseManifest) ? process.cwd() : packageRoot;
+  let release = releases.get(root);
+  if (!release) releases.set(root, (release = loadRelease(path.join(root, defaultReleaseManifest), root)));
+  return release;
 }
 
 /** Where the mirror keeps `file` (a path in the repository). */

@@ -65,10 +65,10 @@ export function surveyBlock(q: QuestionLike): string {
 /** The attribute's steering entry and the group's display name (accepting the authors' row names too). */
 function steeringFor(g: GroupLike, table: SteeringTable): { entry: SteeringEntry; shown: string } {
   const entry = Object.hasOwn(table, g.attribute) ? table[g.attribute] : undefined;
-  if (!entry) throw new Error(`${steeringFile}: no steering prompts for attribute ${g.attribute}`);
+  if (!entry) throw new Error(`${steeringFile()}: no steering prompts for attribute ${g.attribute}`);
   if (entry.options.includes(g.group)) return { entry, shown: g.group };
   const renamed = Object.entries(AUTHORS_ROW_NAMES[g.attribute] ?? {}).find(([shown, row]) => row === g.group && entry.options.includes(shown));
-  if (!renamed) throw new Error(`${steeringFile}: ${g.attribute} has no option "${g.group}" (options: ${entry.options.join(', ')})`);
+  if (!renamed) throw new Error(`${steeringFile()}: ${g.attribute} has no option "${g.group}" (options: ${entry.options.join(', ')})`);
   return { entry, shown: renamed[0] };
 }
 

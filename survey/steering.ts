@@ -22,7 +22,7 @@ export type SteeringTable = Record<string, SteeringEntry>;
 
 export const METADATA_DIR = 'data/subpopulation_metadata';
 /** The authors' steering_prompts.json in the release mirror. */
-export const steeringFile = mirrorPath(defaultRelease(), `${METADATA_DIR}/steering_prompts.json`);
+export const steeringFile = (): string => mirrorPath(defaultRelease(), `${METADATA_DIR}/steering_prompts.json`);
 
 interface RawEntry extends Omit<SteeringEntry, 'options'> {
   attribute: string;
@@ -32,7 +32,7 @@ interface RawEntry extends Omit<SteeringEntry, 'options'> {
 const cache = new Map<string, SteeringTable>();
 
 /** Reads a steering file in the authors' format (schemas/steering-prompts.schema.json); a mirror file must match its pin. */
-export function loadSteering(file = steeringFile): SteeringTable {
+export function loadSteering(file = steeringFile()): SteeringTable {
   const hit = cache.get(file);
   if (hit) return hit;
   let data: unknown;

@@ -145,17 +145,17 @@ test('GSS wave: listed questions and profile variables, negative user-missing co
   t.like(summary, { respondent_variable: 'id', weight_variable: 'wtssnrps', answers: 8, questions: 2, profile_variables: ['region', 'polviews'], profile_missing: ['income16'] });
 });
 
-test('GSS questions from a questions_file with a key', async (t) => {
+test('GSS questions from a JSON file with a key', async (t) => {
   const list = path.join(tmp, 'qkeys.json');
   fs.writeFileSync(list, JSON.stringify({ 2018: ['natenvir'], 2022: ['cappun'] }));
-  const entry = { ...GSS, questions: undefined, questions_file: `${list}#2022` };
+  const entry = { ...GSS, questions: { file: list, key: '2022' } };
   const out = outDir();
   const summary = await ingestWave({ wave: 'GSS_2022', entry, inputDir: path.join(fixtures, 'GSS_2022'), outDir: out });
   t.is(summary.questions, 1);
   t.deepEqual((await table(out, 'questions')).map((q) => q.qkey), ['cappun']);
 
-  await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...entry, questions_file: `${list}#2024` }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
-    message: `GSS_2022: questions_file ${list}: no key "2024"`,
+  await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...entry, questions: { file: list, key: '2024' } }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
+    message: `GSS_2022: questions: ${list}: no key "2024"`,
   });
   await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...GSS, questions: ['natenvir', 'nosuch'] }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
     message: /GSS_2022: .*GSS2022\.sav: no question variable\(s\) nosuch/,

@@ -41,5 +41,5 @@ test('steering texts and options are the authors\', attribute by attribute', (t)
   for (const [attribute, groups] of Object.entries(loadGroupSetCsv(`${metadata}/demographics_61.csv`))) {
     t.deepEqual(groups, table[attribute]!.options, attribute);
   }
-  t.true(steeringFile.endsWith(`${metadata}/steering_prompts.json`));
+  t.true(steeringFile().endsWith(`${metadata}/steering_prompts.json`));
 });
