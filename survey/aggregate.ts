@@ -108,6 +108,7 @@ interface WaveSummary {
     without_curated: string[];
     unused_curated: string[];
     unused_labels: { qkey: string; labels: string[] }[];
+    counted_as_refusal: { qkey: string; options: string[] }[];
   };
 }
 
@@ -262,6 +263,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
     without_curated: [] as string[],
     unused_curated: [...curated.questions.keys()].filter((k) => ofWave(k, w.id) && !questions.some((q) => q.qkey === k)).sort(),
     unused_labels: [] as { qkey: string; labels: string[] }[],
+    counted_as_refusal: [] as { qkey: string; options: string[] }[],
   };
   for (const q of questions) {
     const excluded = questionExclusion(q, ex, listed);
@@ -275,7 +277,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
       ex.families[w.family]!,
       entry && { file: curated!.file, entry },
     );
-    const k = layout.options.length - 1;
+    const k = layout.ordinal.length;
     const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
     if (k < 2 || tooMany) {
       const reason = tooMany ? `${layout.options.length} options, more than ${ex.max_options}` : `${k} answer option${k === 1 ? '' : 's'}`;
@@ -287,6 +289,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
       else if (layout.matched === 'position') ordinals.matched_by_position.push(q.qkey);
       else ordinals.without_curated.push(q.qkey);
       if (layout.unused.length) ordinals.unused_labels.push({ qkey: q.qkey, labels: layout.unused });
+      if (k < layout.options.length - 1) ordinals.counted_as_refusal.push({ qkey: q.qkey, options: layout.options.slice(k, -1) });
     }
     s.questions += 1;
     // qid follows the output order: waves as listed, questions by qkey

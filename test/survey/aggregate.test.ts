@@ -301,9 +301,31 @@ test("curated ordinals in the authors' refined_qkey_dict.json form", async (t) =
     without_curated: ['owngun'],
     unused_curated: ['spkath'],
     unused_labels: [{ qkey: 'pres16', labels: ['other', "didn't vote"] }],
+    counted_as_refusal: [],
   });
   // g3's and g4's pres16 answers; natbig's answer does not count: the question is excluded
   t.is(summary.waves[0]!.uncounted_answers, 2);
+});
+
+test('OpinionQA: curated options past the ordinals ("Not sure") are shown but count like the refusal', async (t) => {
+  const file = writeJson({
+    EVO_W1: { refined_qbody: 'Which comes closer to your view?', options: ['Humans evolved', 'Humans always existed', 'Not sure', 'Refused'], ordinal: [1, 2] },
+  });
+  const w: WaveSpec = {
+    ...w1,
+    questions: { EVO_W1: { text: 'EVO. Evolution', labels: [[1, 'Evolved over time'], [2, 'Existed in present form'], [3, 'Not sure'], [99, 'Refused']] } },
+    answers: { EVO_W1: { r1: 1, r2: 3, r3: 2, r4: 2, r6: 99 } },
+  };
+  const { rows, summary } = await run([{ ...w, ordinals: file }], ideology(['Liberal', 'Conservative']));
+  // Liberal = r1 (2.0, evolved), r2 (1.0, not sure): responses over the two ordinal options, not sure as refusal
+  t.deepEqual(find(rows, 'EVO_W1', 'Liberal'), {
+    qkey: 'EVO_W1', wave: 'ATP_W1', attribute: 'POLIDEOLOGY', group: 'Liberal', question: 'Which comes closer to your view?',
+    options: ['Humans evolved', 'Humans always existed', 'Not sure', 'Refused'], ordinal: [1, 2], responses: [1, 0],
+    refusal_rate: 1 / 3, n_respondents: 2, weight_sum: 3,
+  });
+  // Conservative = r4 (0.5, existed), r6 (1.5, refused)
+  t.like(find(rows, 'EVO_W1', 'Conservative'), { responses: [0, 1], refusal_rate: 0.75, n_respondents: 2, weight_sum: 2 });
+  t.like(summary.waves[0]!.ordinals, { matched_by_position: ['EVO_W1'], counted_as_refusal: [{ qkey: 'EVO_W1', options: ['Not sure'] }] });
 });
 
 test('curated ordinals in our YAML form (schemas/ordinals.schema.json)', async (t) => {
@@ -347,8 +369,10 @@ test('curated options that match neither by text nor by count are an error namin
 test('a malformed refined_qkey_dict.json is an error naming the file and key', async (t) => {
   const noRefused = writeJson({ trust: { option_list: ['Can trust', 'Cannot trust'], ordinal: [1, 2] } });
   await t.throwsAsync(run([{ ...gss, ordinals: noRefused }], gssGroups), { message: `${noRefused}: trust: the option list must end with "Refused" (ends with "Cannot trust")` });
-  const short = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2] } });
-  await t.throwsAsync(run([{ ...gss, ordinals: short }], gssGroups), { message: `${short}: trust: 2 ordinals for 3 options before "Refused"` });
+  const long = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2, 3, 4] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: long }], gssGroups), { message: `${long}: trust: 4 ordinals for 3 options before "Refused" (at least 2, at most one each)` });
+  const one = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: one }], gssGroups), { message: `${one}: trust: 1 ordinals for 3 options before "Refused" (at least 2, at most one each)` });
   const untyped = writeJson({ trust: { option_list: ['A', 'Refused'], ordinal: ['1'] } });
   await t.throwsAsync(run([{ ...gss, ordinals: untyped }], gssGroups), { message: new RegExp(`^${untyped}: trust.ordinal.0 must be number`) });
 });

@@ -67,6 +67,11 @@ test.before(async () => {
   for (const w of [atp('ATP_W1'), atp('ATP_W2'), gss]) await writeWave('artifacts/tables', w);
 });
 
+test.after.always(() => {
+  process.chdir(repo);
+  fs.rmSync(project, { recursive: true, force: true });
+});
+
 test.serial('aggregate, then split: outputs in place and valid', async (t) => {
   await aggregateStage.run(ctx('aggregate', { waveset: 'mini', groups: 'subpop22', min_n: 1 }, [...configDeps, ...tableDeps, 'curated/'], ['artifacts/rows/']));
   const rows = readRows('artifacts/rows/rows.jsonl');
