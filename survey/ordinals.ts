@@ -17,9 +17,8 @@
  * Curated options are matched to the wave's value labels by text (ignoring case and spacing); when some do not
  * match but the counts agree, by position in code order (the authors' own mapping); otherwise it is an error.
  */
-import fs from 'node:fs';
-import { readJson } from '../lib/json-files.js';
-import { FormatError, loadYaml } from '../lib/schema.js';
+import { FormatError, loadYaml, validate } from '../lib/schema.js';
+import { readInputText } from '../net/release.js';
 
 /** Curated layout of one question: options (without "Refused"), an ordinal for each answer option among them. */
 export interface CuratedQuestion {
@@ -48,8 +47,14 @@ export const REFUSED = 'Refused';
 
 const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
-function loadRefined(file: string): Map<string, CuratedQuestion> {
-  const entries = readJson<Record<string, RefinedEntry>>(file, 'refined-qkey-dict');
+function loadRefined(file: string, text: string): Map<string, CuratedQuestion> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(`${file}: ${(err as Error).message}`);
+  }
+  const entries = validate<Record<string, RefinedEntry>>('refined-qkey-dict', data, file);
   const out = new Map<string, CuratedQuestion>();
   for (const [qkey, e] of Object.entries(entries)) {
     const list = (e.option_list ?? e.options)!;
@@ -64,8 +69,8 @@ function loadRefined(file: string): Map<string, CuratedQuestion> {
   return out;
 }
 
-function loadOurs(file: string): Map<string, CuratedQuestion> {
-  const { data } = loadYaml<OursFile>('ordinals', file);
+function loadOurs(file: string, text: string): Map<string, CuratedQuestion> {
+  const { data } = loadYaml<OursFile>('ordinals', file, text);
   const out = new Map<string, CuratedQuestion>();
   for (const [qkey, e] of Object.entries(data)) {
     out.set(qkey, { question: e.question, options: Object.keys(e.options), ordinal: Object.values(e.options) });
@@ -73,10 +78,13 @@ function loadOurs(file: string): Map<string, CuratedQuestion> {
   return out;
 }
 
-/** Reads a curated-ordinals file; `.json` is the authors' form, anything else our YAML form. */
+/**
+ * Reads a curated-ordinals file; `.json` is the authors' form, anything else our YAML form. A file of the release
+ * mirror must match its pin.
+ */
 export function loadOrdinals(file: string): OrdinalsFile {
-  if (!fs.existsSync(file)) throw new Error(`${file}: ordinals file not found`);
-  return { file, questions: file.endsWith('.json') ? loadRefined(file) : loadOurs(file) };
+  const text = readInputText(file);
+  return { file, questions: file.endsWith('.json') ? loadRefined(file, text) : loadOurs(file, text) };
 }
 
 /** How a survey family marks answers that are not opinions (config/exclusions.yaml `families`). */
