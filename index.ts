@@ -23,7 +23,7 @@ export { splitRows } from './survey/split.js';
 
 // Prompts, models, fine-tuning
 export { buildPrompt, surveyBlock, STEERING_STYLES, type SteeringStyle } from './survey/prompts.js';
-export { loadGroupSetCsv, loadSteering } from './survey/steering.js';
+export { loadGroupSetCsv, loadSteering } from './survey/subpopulation-metadata.js';
 export { loadModel, mergeAdapter, type LoadedModel } from './lm/load.js';
 export { checkModelWeights, loadRegistry, modelDir } from './lm/registry.js';
 export { readAdapter, writeAdapter } from './lm/peft.js';

@@ -47,9 +47,12 @@ const releases = new Map<string, Release>();
  * there is none, this package's: config/subpop-release.yaml with its mirror vendor/subpop/.
  */
 export function defaultRelease(): Release {
-  const root = fs.existsSync(defaultReleaseManifest) ? process.cwd() : packageRoot;
-  let release = releases.get(root);
-  if (!release) releases.set(root, (release = loadRelease(path.join(root, defaultReleaseManifest), root)));
+  const cwd = process.cwd();
+  let release = releases.get(cwd);
+  if (!release) {
+    const root = fs.existsSync(path.join(cwd, defaultReleaseManifest)) ? cwd : packageRoot;
+    releases.set(cwd, (release = loadRelease(path.join(root, defaultReleaseManifest), root)));
+  }
   return release;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Prompts in the SubPOP authors' layout, byte for byte: a survey question as a lettered multiple-choice block
  * with an answer-forcing line, preceded by one of three steering contexts (QA, BIO, PORTRAY) that name the
- * subpopulation, with the texts of their steering_prompts.json (survey/steering.ts). The prompt ends in
+ * subpopulation, with the texts of their steering_prompts.json (survey/subpopulation-metadata.ts). The prompt ends in
  * `Answer:` with no trailing space; the model's next-token distribution over the option letters is read there.
  *
  * Layouts (their generate_mcq and prepare_finetuning_data.py; stripping is Python's str.strip):
@@ -13,9 +13,9 @@
  * The group's letter is its index in the attribute's full option list (RELIG has 12 options, so Atheist is I).
  */
 import { pyStrip } from '../lib/python-text.js';
-import { loadSteering, steeringFile, type SteeringEntry, type SteeringTable } from './steering.js';
+import { loadSteering, steeringFile, type SteeringEntry, type SteeringTable } from './subpopulation-metadata.js';
 
-export { loadSteering, type SteeringTable } from './steering.js';
+export { loadSteering, type SteeringTable } from './subpopulation-metadata.js';
 
 export type SteeringStyle = 'QA' | 'BIO' | 'PORTRAY';
 export const STEERING_STYLES: readonly SteeringStyle[] = ['QA', 'BIO', 'PORTRAY'];

@@ -4,7 +4,7 @@
  * in one wave, using that wave's value labels; the aggregation SQL then joins on those codes.
  */
 import { FormatError, loadYaml, locate } from '../lib/schema.js';
-import { loadGroupSetCsv } from './steering.js';
+import { loadGroupSetCsv } from './subpopulation-metadata.js';
 
 export type Family = 'atp' | 'gss';
 

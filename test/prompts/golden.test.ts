@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import { buildPrompt, STEERING_STYLES, type SteeringStyle } from '../../survey/prompts.js';
-import { loadGroupSetCsv, loadSteering, steeringFile } from '../../survey/steering.js';
+import { loadGroupSetCsv, loadSteering, steeringFile } from '../../survey/subpopulation-metadata.js';
 
 // Made by test/fixtures/prompts/golden.py straight from the vendored steering_prompts.json and demographics CSVs.
 const golden = JSON.parse(fs.readFileSync('test/fixtures/prompts/golden.json', 'utf8')) as {
