@@ -233,7 +233,7 @@ function prepareGroups(w: WaveInput, profile: WaveProfile, groups: readonly Grou
   });
 }
 
-/** A curated or listed qkey with a wave suffix (`_W26`) belongs to that wave only; one without, to every wave. */
+/** A curated qkey with a wave suffix (`_W26`) belongs to that wave only; one without, to every wave using the file. */
 const ofWave = (qkey: string, wave: string): boolean => {
   const n = waveNumber(qkey);
   return n === null || n === waveNumber(wave);
