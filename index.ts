@@ -12,6 +12,7 @@ export { download } from './net/download.js';
 export { extractMember } from './net/zip.js';
 export { fetchWave } from './net/fetch-wave.js';
 export { loadWaveManifest } from './net/waves.js';
+export { defaultRelease, fetchReleaseFile, loadRelease, readReleaseFile } from './net/release.js';
 export { findInboxFile } from './survey/inbox.js';
 export { ingestWave } from './survey/ingest.js';
 
@@ -22,6 +23,7 @@ export { splitRows } from './survey/split.js';
 
 // Prompts, models, fine-tuning
 export { buildPrompt, surveyBlock, STEERING_STYLES, type SteeringStyle } from './survey/prompts.js';
+export { loadGroupSetCsv, loadSteering } from './survey/subpopulation-metadata.js';
 export { loadModel, mergeAdapter, type LoadedModel } from './lm/load.js';
 export { checkModelWeights, loadRegistry, modelDir } from './lm/registry.js';
 export { readAdapter, writeAdapter } from './lm/peft.js';

@@ -108,7 +108,7 @@ async function runAggregate(tables: string, out: string, waves: string[]) {
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   await aggregate({
-    waves: waves.map((id) => ({ id, family: 'atp', tables: path.join(tables, id) })),
+    waves: waves.map((id) => ({ id, family: 'atp', role: 'train', tables: path.join(tables, id) })),
     groups: groupSet(subpops, 'subpop22'),
     exclusions: loadExclusions(path.join(root, 'config/exclusions.yaml')),
     minN: 1,

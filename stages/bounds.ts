@@ -3,7 +3,7 @@
  * bound) and the human bootstrap (lower bound) — per row and as metrics in the eval stage's layout. See
  * survey/bootstrap.ts.
  *
- * deps: the split folder; the ingested tables of every wave the val and test rows name (artifacts/tables/, or
+ * deps: the split folder; the ingested tables of every wave the rows of the split's evaluation sets name (artifacts/tables/, or
  * each artifacts/tables/<WAVE>/); config/waves.yaml (family and curated ordinals file of each wave — declare
  * those files too), config/exclusions.yaml (how families mark refusals and missing codes) and
  * config/subpopulations.yaml (group membership rules).
@@ -16,13 +16,13 @@ import path from 'node:path';
 import { defineStage, type StageContext } from '../runner/stage.js';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { validate } from '../lib/schema.js';
-import { splitFiles } from '../lib/split-files.js';
+import { evalSetFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
 import { findWave, loadWaveManifest } from '../net/waves.js';
 import { loadExclusions } from '../survey/aggregate.js';
 import { humanBound, rowSeed, seededDraw, uniformBound, weightedCounts } from '../survey/bootstrap.js';
 import { rowRespondents, type Respondents, type WaveTables } from '../survey/bootstrap-members.js';
-import { loadEvalSets, SPLIT_SETS, type EvalRow } from '../survey/evaluate-sets.js';
+import { loadEvalSets, type EvalRow } from '../survey/evaluate-sets.js';
 import { jsonNumber, summarise } from '../survey/evaluate-summary.js';
 import { loadSubpopulations } from '../survey/subpopulations.js';
 
@@ -79,8 +79,9 @@ export async function runBounds(ctx: StageContext): Promise<void> {
   const [outDir] = ctx.outs.filter((o) => !ctx.metrics.includes(o));
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/bounds/ under outs`);
 
-  const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, [...SPLIT_SETS]), evalFile || undefined);
-  const withRespondents = sets.filter((s) => (SPLIT_SETS as readonly string[]).includes(s.name));
+  const splitSets = evalSetFiles(ctx.name, ctx.deps);
+  const sets = loadEvalSets(splitSets, evalFile || undefined);
+  const withRespondents = sets.filter((s) => Object.hasOwn(splitSets, s.name));
   const sampled = withRespondents.flatMap((s) => s.rows);
   const respondents = await rowRespondents(sampled, {
     waves: waveTables(ctx, sampled, configDep(ctx, 'waves.yaml')),

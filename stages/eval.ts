@@ -2,7 +2,7 @@
  * eval: scores one model, zero-shot (the base model) and fine-tuned (base + LoRA adapter), on every evaluation
  * set (survey/evaluate-sets.ts) with the paper's ordinal WD, KL and the letter mass (survey/evaluate.ts).
  *
- * deps: the split folder (val.jsonl, test.jsonl); the adapter folder (the one holding adapter_config.json,
+ * deps: the split folder (val.jsonl, test.jsonl and the further evaluation sets its manifest lists); the adapter folder (the one holding adapter_config.json,
  * artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the base model folder
  * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml. Depending on
  * artifacts/models/<model>/ covers both.
@@ -18,7 +18,7 @@ import { defineStage, type StageContext } from '../runner/stage.js';
 import { writeFileAtomic } from '../lib/atomic.js';
 import { readJsonl } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
-import { splitFiles } from '../lib/split-files.js';
+import { evalSetFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
 import { loadModel } from '../lm/load.js';
 import { checkModelWeights } from '../lm/registry.js';
@@ -73,7 +73,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   const adapterDir = depHolding(ctx, 'adapter_config.json');
   if (!adapterDir) throw new Error(`${ctx.name}: no adapter among the dependencies; depend on artifacts/models/${model}/adapter/ (the train stage's output)`);
   const losses = readLosses(adapterDir);
-  const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, ['val', 'test']), evalFile || undefined);
+  const sets = loadEvalSets(evalSetFiles(ctx.name, ctx.deps), evalFile || undefined);
   const rows = sets.flatMap((s) => s.rows);
 
   const predictions: Record<Run, Prediction[]> = { zero_shot: [], fine_tuned: [] };

@@ -1,6 +1,7 @@
 /**
- * split: `artifacts/rows/rows.jsonl` → `artifacts/split/` train.jsonl, val.jsonl, test.jsonl and manifest.json,
- * split by question with a seeded shuffle (survey/split.ts).
+ * split: `artifacts/rows/rows.jsonl` → `artifacts/split/` train.jsonl, val.jsonl, test.jsonl, one <name>.jsonl per
+ * further evaluation set (the `eval_set` of evaluation waves) and manifest.json, split by question with a seeded
+ * shuffle (survey/split.ts).
  *
  * Params: `waveset` (roles come from config/waves.yaml), `seed`, `train_ratio` (default 0.9), `split_by` (question,
  * the default, or stem), and optionally
@@ -33,6 +34,7 @@ export default defineStage((ctx) => {
   const set = Object.hasOwn(manifest.sets, waveset) ? manifest.sets[waveset] : undefined;
   if (!set) throw new Error(`${ctx.name}: config/waves.yaml has no wave set "${waveset}"`);
   const roles = new Map(Object.entries(set).map(([id, e]) => [id, e.role as Role]));
+  const evalSets = new Map(Object.entries(set).flatMap(([id, e]) => (typeof e.eval_set === 'string' ? [[id, e.eval_set] as const] : [])));
 
   const rowsFile = path.join(rowsDir, 'rows.jsonl');
   const { rows, manifest: splitManifest } = splitRows(
@@ -45,11 +47,13 @@ export default defineStage((ctx) => {
       holdoutWaves: list('holdout_waves'),
       holdoutGroups: list('holdout_groups'),
       holdoutAttributes: list('holdout_attributes'),
+      evalSets,
     },
     rowsFile,
   );
-  for (const s of SPLITS) writeFileAtomic(path.join(outDir, `${s}.jsonl`), rowsJsonl(rows[s]));
+  const written = [...SPLITS, ...splitManifest.eval_sets];
+  for (const s of written) writeFileAtomic(path.join(outDir, `${s}.jsonl`), rowsJsonl(rows[s]!));
   validate('split-manifest', splitManifest, 'split manifest');
   writeFileAtomic(path.join(outDir, 'manifest.json'), `${JSON.stringify(splitManifest, null, 2)}\n`);
-  ctx.progress({ done: 1, total: 1, note: SPLITS.map((s) => `${s} ${splitManifest.rows[s]}`).join(', ') });
+  ctx.progress({ done: 1, total: 1, note: written.map((s) => `${s} ${splitManifest.rows[s]}`).join(', ') });
 });

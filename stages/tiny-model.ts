@@ -2,11 +2,11 @@
  * tiny-model: writes the `tiny` base model (config.json, seeded model.safetensors, a tokenizer.json trained
  * on the prompts of the split) into `artifacts/models/tiny/base/`. See lm/tiny.ts.
  *
- * deps: the split folder (train.jsonl, val.jsonl, test.jsonl); params: seed, tiny_vocab, tiny_hidden,
+ * deps: the split folder (train.jsonl, val.jsonl, test.jsonl and any further evaluation set); params: seed, tiny_vocab, tiny_hidden,
  * tiny_intermediate, tiny_layers, tiny_heads, tiny_kv_heads.
  */
 import { defineStage, type StageContext } from '../runner/stage.js';
-import { splitFiles } from '../lib/split-files.js';
+import { evalSetFiles, splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
 import { buildPrompt, STEERING_STYLES } from '../survey/prompts.js';
@@ -16,7 +16,7 @@ export async function runTinyModel(ctx: StageContext): Promise<void> {
   const p = new StageParams(ctx.name, ctx.params);
   const [outDir] = ctx.outs;
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/models/tiny/base/ under outs`);
-  const files = splitFiles(ctx.name, ctx.deps, ['train', 'val', 'test']);
+  const files = { ...splitFiles(ctx.name, ctx.deps, ['train']), ...evalSetFiles(ctx.name, ctx.deps) };
   // Every steering style of every row, so the vocabulary covers all prompts the model will see.
   const corpus: string[] = [];
   for (const file of Object.values(files)) for (const row of readRows(file)) for (const s of STEERING_STYLES) corpus.push(buildPrompt(row, row, s));

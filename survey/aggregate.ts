@@ -13,13 +13,20 @@ import { createTable, readAll, sqlString } from '../lib/duckdb.js';
 import { packageRoot } from '../lib/paths.js';
 import { loadYaml, validate } from '../lib/schema.js';
 import { loadOrdinals, questionLayout, valueLabelled, type FamilyRules, type OrdinalsFile, type QuestionRecord } from './ordinals.js';
+import { waveNumber } from './ingest-plan.js';
+import { listSource, readQuestionList, type QuestionList } from './question-lists.js';
 import { checkRow, rowsJsonl, type SubpopRow } from './rows.js';
 import { groupName, resolveMembership, type Family, type GroupSpec, type MemberCode, type ValueLabel, type WaveProfile } from './subpopulations.js';
 
 export interface Exclusions {
+  /** Waves never aggregated. */
   waves?: string[];
+  /** Waves never aggregated as training waves (they may be evaluation waves). */
+  not_for_training?: string[];
   qkey_prefixes?: string[];
   qkeys?: string[];
+  /** JSON files listing further qkeys to leave out. */
+  qkeys_files?: string[];
   max_options?: number;
   families: Partial<Record<Family, FamilyRules>>;
 }
@@ -31,11 +38,18 @@ export function loadExclusions(file: string): Exclusions {
 export interface WaveInput {
   id: string;
   family: Family;
+  role: 'train' | 'eval';
   /** The wave's ingested tables, `artifacts/tables/<WAVE>/`. */
   tables: string;
   /** Curated ordinals file (the manifest's `ordinals:`). */
   ordinals?: string;
+  /** The questions to keep when `questions` is `listed` (the manifest's `allowlist`, for GSS its `questions`). */
+  allowlist?: QuestionList;
 }
+
+/** `listed`: keep each wave's allowlisted questions (all, for a wave without an allowlist); `all`: every question. */
+export type QuestionSelection = 'listed' | 'all';
+export const QUESTION_SELECTIONS: readonly QuestionSelection[] = ['listed', 'all'];
 
 export interface AggregateOptions {
   waves: WaveInput[];
@@ -43,6 +57,8 @@ export interface AggregateOptions {
   exclusions: Exclusions;
   exclusionsFile?: string;
   minN: number;
+  /** Default `listed`. */
+  questions?: QuestionSelection;
   /** Receives rows.jsonl, rows.parquet and summary.json. */
   outDir: string;
   /** Recorded in the summary. */
@@ -79,6 +95,13 @@ interface WaveSummary {
   missing_code_answers: number;
   groups: GroupCount[];
   skipped: { attribute: string; group: string; reason: string; message: string }[];
+  allowlist?: {
+    source: string;
+    listed: number;
+    found: number;
+    missing: string[];
+    unlisted: number;
+  };
   ordinals?: {
     file: string;
     matched_by_text: number;
@@ -86,6 +109,7 @@ interface WaveSummary {
     without_curated: string[];
     unused_curated: string[];
     unused_labels: { qkey: string; labels: string[] }[];
+    counted_as_refusal: { qkey: string; options: string[] }[];
   };
 }
 
@@ -93,10 +117,11 @@ export interface AggregateSummary {
   waveset: string;
   groups: string;
   min_n: number;
+  questions: QuestionSelection;
   rows: number;
   below_min_n: number;
   all_refused: number;
-  excluded_waves: string[];
+  excluded_waves: { wave: string; reason: string }[];
   waves: WaveSummary[];
 }
 
@@ -161,8 +186,12 @@ async function readWaveTables(conn: DuckDBConnection, waves: readonly WaveInput[
   return tables;
 }
 
-function questionExclusion(q: QuestionRecord, ex: Exclusions): string | undefined {
+/** Question keys listed in the exclusions' `qkeys_files`, with the file that lists each. */
+type ListedQkeys = ReadonlyMap<string, string>;
+
+function questionExclusion(q: QuestionRecord, ex: Exclusions, listed: ListedQkeys): string | undefined {
   if (ex.qkeys?.includes(q.qkey)) return 'listed in qkeys';
+  if (listed.has(q.qkey)) return `listed in ${listed.get(q.qkey)}`;
   const prefix = ex.qkey_prefixes?.find((p) => q.qkey.toLowerCase().startsWith(p.toLowerCase()));
   return prefix ? `qkey prefix "${prefix}"` : undefined;
 }
@@ -199,25 +228,47 @@ function prepareGroups(w: WaveInput, profile: WaveProfile, groups: readonly Grou
   });
 }
 
-/** Questions of one wave: exclusions, then options, refusal and ordinals. */
-function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusions, curated: OrdinalsFile | undefined, s: WaveSummary, sql: SqlInputs) {
+/** A curated qkey with a wave suffix (`_W26`) belongs to that wave only; one without, to every wave using the file. */
+const ofWave = (qkey: string, wave: string): boolean => {
+  const n = waveNumber(qkey);
+  return n === null || n === waveNumber(wave);
+};
+
+/** The wave's questions the allowlist keeps (matching names as SPSS does, ignoring case), and what it reports. */
+function selectListed(w: WaveInput, questions: QuestionRecord[], allowlist: string[], s: WaveSummary): QuestionRecord[] {
+  const listed = new Set(allowlist.map((q) => q.toLowerCase()));
+  const kept = questions.filter((q) => listed.has(q.qkey.toLowerCase()));
+  const found = new Set(kept.map((q) => q.qkey.toLowerCase()));
+  s.allowlist = {
+    source: listSource(w.allowlist!),
+    listed: allowlist.length,
+    found: found.size,
+    missing: allowlist.filter((q) => !found.has(q.toLowerCase())),
+    unlisted: questions.length - kept.length,
+  };
+  return kept;
+}
+
+/** Questions of one wave: allowlist and exclusions, then options, refusal and ordinals. */
+function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusions, listed: ListedQkeys, curated: OrdinalsFile | undefined, s: WaveSummary, sql: SqlInputs) {
   const ordinals = curated && {
     file: curated.file,
     matched_by_text: 0,
     matched_by_position: [] as string[],
     without_curated: [] as string[],
-    unused_curated: [...curated.questions.keys()].filter((k) => !questions.some((q) => q.qkey === k)).sort(),
+    unused_curated: [...curated.questions.keys()].filter((k) => ofWave(k, w.id) && !questions.some((q) => q.qkey === k)).sort(),
     unused_labels: [] as { qkey: string; labels: string[] }[],
+    counted_as_refusal: [] as { qkey: string; options: string[] }[],
   };
   for (const q of questions) {
-    const excluded = questionExclusion(q, ex);
+    const excluded = questionExclusion(q, ex, listed);
     if (excluded) {
       s.excluded_questions.push({ qkey: q.qkey, reason: excluded });
       continue;
     }
     const entry = curated?.questions.get(q.qkey);
     const layout = questionLayout(valueLabelled(w.id, q), ex.families[w.family]!, entry && { file: curated!.file, entry });
-    const k = layout.options.length - 1;
+    const k = layout.ordinal.length;
     const tooMany = ex.max_options !== undefined && layout.options.length > ex.max_options;
     if (k < 2 || tooMany) {
       const reason = tooMany ? `${layout.options.length} options, more than ${ex.max_options}` : `${k} answer option${k === 1 ? '' : 's'}`;
@@ -229,6 +280,7 @@ function prepareQuestions(w: WaveInput, questions: QuestionRecord[], ex: Exclusi
       else if (layout.matched === 'position') ordinals.matched_by_position.push(q.qkey);
       else ordinals.without_curated.push(q.qkey);
       if (layout.unused.length) ordinals.unused_labels.push({ qkey: q.qkey, labels: layout.unused });
+      if (k < layout.options.length - 1) ordinals.counted_as_refusal.push({ qkey: q.qkey, options: layout.options.slice(k, -1) });
     }
     s.questions += 1;
     // qid follows the output order: waves as listed, questions by qkey
@@ -309,8 +361,13 @@ const emptySummary = (w: WaveInput): WaveSummary => ({
 /** Aggregates the waves into `outDir`; returns the summary it writes. */
 export async function aggregate(opts: AggregateOptions): Promise<AggregateSummary> {
   const { exclusions: ex } = opts;
-  const excludedWaves = opts.waves.filter((w) => ex.waves?.includes(w.id)).map((w) => w.id);
-  const waves = opts.waves.filter((w) => !excludedWaves.includes(w.id));
+  const selection = opts.questions ?? 'listed';
+  const excludedWaves = opts.waves.flatMap((w) => {
+    if (ex.waves?.includes(w.id)) return [{ wave: w.id, reason: 'listed in waves' }];
+    if (w.role === 'train' && ex.not_for_training?.includes(w.id)) return [{ wave: w.id, reason: 'a training wave listed in not_for_training' }];
+    return [];
+  });
+  const waves = opts.waves.filter((w) => !excludedWaves.some((x) => x.wave === w.id));
   for (const w of waves) {
     for (const t of TABLES) {
       if (!fs.existsSync(tablePath(w, t))) throw new Error(`${tablePath(w, t)}: missing (wave ${w.id}; run ingest@${w.id} first)`);
@@ -319,6 +376,13 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
   }
   const ordinalsFiles = new Map<string, OrdinalsFile>();
   for (const w of waves) if (w.ordinals && !ordinalsFiles.has(w.ordinals)) ordinalsFiles.set(w.ordinals, loadOrdinals(w.ordinals));
+  const listedQkeys = new Map<string, string>();
+  for (const file of ex.qkeys_files ?? []) {
+    for (const qkey of readQuestionList({ file }, `${opts.exclusionsFile ?? 'exclusions'}: qkeys_files`)) if (!listedQkeys.has(qkey)) listedQkeys.set(qkey, file);
+  }
+  const allowlists = new Map(
+    waves.flatMap((w) => (selection === 'listed' && w.allowlist ? [[w.id, readQuestionList(w.allowlist, `${w.id}: allowlist`)] as const] : [])),
+  );
 
   const spill = fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-aggregate-'));
   const config: Record<string, string> = { temp_directory: spill };
@@ -336,7 +400,9 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       const s = emptySummary(w);
       const t = tables.get(w.id)!;
       prepareGroups(w, t, opts.groups, s, sql);
-      prepareQuestions(w, t.questions, ex, w.ordinals ? ordinalsFiles.get(w.ordinals) : undefined, s, sql);
+      const allowlist = allowlists.get(w.id);
+      const questions = allowlist ? selectListed(w, t.questions, allowlist, s) : t.questions;
+      prepareQuestions(w, questions, ex, listedQkeys, w.ordinals ? ordinalsFiles.get(w.ordinals) : undefined, s, sql);
       return s;
     });
 
@@ -413,6 +479,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       waveset: opts.waveset,
       groups: opts.groupSet,
       min_n: opts.minN,
+      questions: selection,
       rows: rows.length,
       below_min_n: summaries.reduce((a, s) => a + s.below_min_n, 0),
       all_refused: summaries.reduce((a, s) => a + s.all_refused, 0),

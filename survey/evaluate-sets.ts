@@ -1,7 +1,8 @@
 /**
  * Evaluation sets: the rows a model and the bounds are scored on. `val` (held-out questions of the training
- * survey) and `test` (the evaluation survey) come from the split; a SubPOP-format JSONL file such as the
- * authors' released subpop_eval.jsonl may be added under its own name. The eval and bounds stages load the
+ * survey), `test` (the evaluation survey) and any further evaluation set of the split (e.g. `opinionqa`) come from
+ * the split; a SubPOP-format JSONL file such as the authors' released subpop_eval.jsonl may be added under its
+ * own name. The eval and bounds stages load the
  * sets through this module, so both score exactly the same rows.
  */
 import path from 'node:path';
@@ -52,11 +53,11 @@ function toEvalRow(r: ReleasedRow, where: string): EvalRow {
   return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, where };
 }
 
-/** The set name of an external file: its base name without `.jsonl`. */
-export function externalSetName(file: string): string {
+/** The set name of an external file: its base name without `.jsonl`; it may not be one of `taken`. */
+export function externalSetName(file: string, taken: readonly string[] = SPLIT_SETS): string {
   const name = path.basename(file).replace(/\.jsonl$/i, '');
-  if ((SPLIT_SETS as readonly string[]).includes(name)) {
-    throw new Error(`${file}: an external evaluation file may not be named like a split set (${SPLIT_SETS.join(', ')}); rename it`);
+  if (taken.includes(name)) {
+    throw new Error(`${file}: an external evaluation file may not be named like a split set (${taken.join(', ')}); rename it`);
   }
   return name;
 }
@@ -67,14 +68,11 @@ function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
 }
 
 /**
- * The evaluation sets in fixed order: val, test (from the split files), then the external file when given.
- * Rows keep their file order.
+ * The evaluation sets in fixed order: those of the split (val, test, then further ones, as `split` lists them;
+ * lib/split-files.ts `evalSetFiles`), then the external file when given. Rows keep their file order.
  */
-export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string>, external?: string): EvalSet[] {
-  const sets = SPLIT_SETS.map((name) => {
-    const file = split[name];
-    return selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`)));
-  });
-  if (external) sets.push(selectRows(externalSetName(external), external, readReleasedRows(external)));
+export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string> & Record<string, string>, external?: string): EvalSet[] {
+  const sets = Object.entries(split).map(([name, file]) => selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`))));
+  if (external) sets.push(selectRows(externalSetName(external, Object.keys(split)), external, readReleasedRows(external)));
   return sets;
 }

@@ -2,10 +2,10 @@
  * Which variables of a wave file the ingest stage reads, by survey family (docs/data-model.md): the respondent
  * id, the weight, the questions (with their text, options, codes and refusal code) and the profile variables.
  */
-import fs from 'node:fs';
 import type { SavDictionary, SavVariable } from '../formats/sav/dictionary.js';
 import { isMissingNumber } from '../formats/sav/missing.js';
 import type { WaveEntry } from '../net/waves.js';
+import { readQuestionList, type QuestionList } from './question-lists.js';
 
 export interface PlannedQuestion {
   variable: SavVariable;
@@ -81,31 +81,10 @@ export function planAtp(wave: string, dict: SavDictionary): IngestPlan {
   return { respondent, weight, questions, profile, profileMissing: [] };
 }
 
-/** Reads `PATH` or `PATH#KEY`: a JSON list of names, or an object whose keys are the names. */
-export function readQuestionsFile(spec: string, wave: string): string[] {
-  const hash = spec.indexOf('#');
-  const file = hash === -1 ? spec : spec.slice(0, hash);
-  const key = hash === -1 ? null : spec.slice(hash + 1);
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${wave}: questions_file ${file}: ${(err as Error).message}`);
-  }
-  if (key !== null) {
-    if (typeof data !== 'object' || data === null || !(key in data)) throw new Error(`${wave}: questions_file ${file}: no key "${key}"`);
-    data = (data as Record<string, unknown>)[key];
-  }
-  const names = Array.isArray(data) ? data : typeof data === 'object' && data !== null ? Object.keys(data) : null;
-  if (!names || names.length === 0 || names.some((x) => typeof x !== 'string')) {
-    throw new Error(`${wave}: questions_file ${spec}: expected a non-empty list of variable names (or an object keyed by them)`);
-  }
-  return names as string[];
-}
-
 export function planGss(wave: string, dict: SavDictionary, entry: WaveEntry): IngestPlan {
-  const names = (entry.questions as string[] | undefined) ?? (entry.questions_file ? readQuestionsFile(entry.questions_file as string, wave) : null);
-  if (!names) throw new Error(`${wave}: a GSS wave needs "questions" or "questions_file" in its manifest entry`);
+  const list = entry.questions as QuestionList | undefined;
+  if (!list) throw new Error(`${wave}: a GSS wave needs "questions" (a list, or {file, key}) in its manifest entry`);
+  const names = readQuestionList(list, `${wave}: questions`);
   const byName = new Map(dict.variables.map((v) => [v.name.toLowerCase(), v]));
   const absent = names.filter((q) => !byName.has(q.toLowerCase()));
   if (absent.length) throw new Error(`${wave}: ${dict.file}: no question variable(s) ${absent.join(', ')}`);

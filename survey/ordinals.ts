@@ -8,21 +8,24 @@
  * forms:
  *
  * - ours, YAML (schemas/ordinals.schema.json): per qkey, the answer options in order with their ordinals;
- * - the authors' `refined_qkey_dict.json` (schemas/refined-qkey-dict.schema.json): per qkey `option_list`
- *   (ending in "Refused"), `ordinal`, and `refined_qbody`, which then replaces the question text.
+ * - the authors' `refined_qkey_dict.json` (schemas/refined-qkey-dict.schema.json): per qkey `option_list` or
+ *   `options` (ending in "Refused"), `ordinal`, and `refined_qbody`, which then replaces the question text. When
+ *   there are fewer ordinals than options before "Refused" (12 OpinionQA items end in "Not sure", "Refused" with
+ *   no ordinal for "Not sure"), the options past the ordinals are no answers: as in OpinionQA, they count like
+ *   the refusal (refusal_rate), not in the responses, and stay in the option list the prompt shows.
  *
  * Curated options are matched to the wave's value labels by text (ignoring case and spacing); when some do not
  * match but the counts agree, by position in code order (the authors' own mapping); otherwise it is an error.
  */
-import fs from 'node:fs';
-import { readJson } from '../lib/json-files.js';
-import { FormatError, loadYaml } from '../lib/schema.js';
+import { FormatError, loadYaml, validate } from '../lib/schema.js';
+import { readInputText } from '../net/release.js';
 import type { ValueLabel } from './subpopulations.js';
 
-/** Curated layout of one question: answer options (without "Refused") and one ordinal each. */
+/** Curated layout of one question: options (without "Refused"), an ordinal for each answer option among them. */
 export interface CuratedQuestion {
   question?: string;
   options: string[];
+  /** One per answer option: the first `ordinal.length` options; any further ones count like the refusal. */
   ordinal: number[];
 }
 
@@ -45,24 +48,30 @@ export const REFUSED = 'Refused';
 
 const norm = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
-function loadRefined(file: string): Map<string, CuratedQuestion> {
-  const entries = readJson<Record<string, RefinedEntry>>(file, 'refined-qkey-dict');
+function loadRefined(file: string, text: string): Map<string, CuratedQuestion> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new FormatError(`${file}: ${(err as Error).message}`);
+  }
+  const entries = validate<Record<string, RefinedEntry>>('refined-qkey-dict', data, file);
   const out = new Map<string, CuratedQuestion>();
   for (const [qkey, e] of Object.entries(entries)) {
     const list = (e.option_list ?? e.options)!;
     if (norm(list[list.length - 1]!) !== norm(REFUSED)) {
       throw new FormatError(`${file}: ${qkey}: the option list must end with "Refused" (ends with "${list[list.length - 1]}")`);
     }
-    if (e.ordinal.length !== list.length - 1) {
-      throw new FormatError(`${file}: ${qkey}: ${e.ordinal.length} ordinals for ${list.length - 1} options before "Refused"`);
+    if (e.ordinal.length < 2 || e.ordinal.length > list.length - 1) {
+      throw new FormatError(`${file}: ${qkey}: ${e.ordinal.length} ordinals for ${list.length - 1} options before "Refused" (at least 2, at most one each)`);
     }
     out.set(qkey, { question: e.refined_qbody, options: list.slice(0, -1), ordinal: e.ordinal });
   }
   return out;
 }
 
-function loadOurs(file: string): Map<string, CuratedQuestion> {
-  const { data } = loadYaml<OursFile>('ordinals', file);
+function loadOurs(file: string, text: string): Map<string, CuratedQuestion> {
+  const { data } = loadYaml<OursFile>('ordinals', file, text);
   const out = new Map<string, CuratedQuestion>();
   for (const [qkey, e] of Object.entries(data)) {
     out.set(qkey, { question: e.question, options: Object.keys(e.options), ordinal: Object.values(e.options) });
@@ -70,10 +79,13 @@ function loadOurs(file: string): Map<string, CuratedQuestion> {
   return out;
 }
 
-/** Reads a curated-ordinals file; `.json` is the authors' form, anything else our YAML form. */
+/**
+ * Reads a curated-ordinals file; `.json` is the authors' form, anything else our YAML form. A file of the release
+ * mirror must match its pin.
+ */
 export function loadOrdinals(file: string): OrdinalsFile {
-  if (!fs.existsSync(file)) throw new Error(`${file}: ordinals file not found`);
-  return { file, questions: file.endsWith('.json') ? loadRefined(file) : loadOurs(file) };
+  const text = readInputText(file);
+  return { file, questions: file.endsWith('.json') ? loadRefined(file, text) : loadOurs(file, text) };
 }
 
 /** How a survey family marks answers that are not opinions (config/exclusions.yaml `families`). */
@@ -114,11 +126,11 @@ export function valueLabelled(wave: string, q: QuestionRecord): ValueLabelled {
 
 export interface QuestionLayout {
   question: string;
-  /** Answer options, then "Refused". */
+  /** Answer options, any options counted like the refusal, then "Refused". */
   options: string[];
-  /** One per answer option. */
+  /** One per answer option (the first `ordinal.length` options). */
   ordinal: number[];
-  /** Answer code → option position: 1..K for answer options, 0 for the refusal. Other codes are not counted. */
+  /** Answer code → option position: 1..K for answer options, 0 for the refusal and options counted like it. Other codes are not counted. */
   codes: { code: number; position: number }[];
   /** How curated options were matched to value labels; `default` when the question has none. */
   matched: 'default' | 'text' | 'position';
@@ -174,11 +186,12 @@ export function questionLayout(q: ValueLabelled, rules: FamilyRules, curated?: {
     );
   }
   const taken = new Set(chosen);
+  const k = entry.ordinal.length;
   return {
     question: entry.question ?? q.text,
     options: [...entry.options, REFUSED],
     ordinal: entry.ordinal,
-    codes: [...chosen.map((l, i) => ({ code: l.code, position: i + 1 })), ...refusalCodes],
+    codes: [...chosen.map((l, i) => ({ code: l.code, position: i < k ? i + 1 : 0 })), ...refusalCodes],
     matched: allByText ? 'text' : 'position',
     unused: answers.filter((l) => !taken.has(l)).map((l) => l.label),
     missing,

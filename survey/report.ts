@@ -175,7 +175,8 @@ export const INTRO =
   "Mean ordinal Wasserstein distance (WD, lower is better; 0 = the group's own answers, 1 = all mass at the " +
   "opposite end) between each subpopulation's weighted answer distribution and a prediction of it, averaged " +
   'over the (question, subpopulation) rows of each evaluation set: val holds the held-out questions of the ' +
-  'training survey, test the evaluation survey; other sets are external SubPOP-format files.';
+  'training survey, test the evaluation survey, opinionqa (when evaluated) the OpinionQA waves; other sets are ' +
+  'external SubPOP-format files.';
 
 /** The terms of the main table, with the paper's numbers for reference, as (term, explanation) pairs. */
 export function definitions(bootstrap?: { samples: number; seed: number }): [string, string][] {

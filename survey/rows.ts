@@ -27,8 +27,9 @@ export function checkRow(data: unknown, where: string): SubpopRow {
   const row = validate<SubpopRow>('rows', data, where);
   const k = row.options.length - 1;
   if (row.options[k] !== 'Refused') throw new FormatError(`${where}: the last option must be "Refused"`);
-  if (row.ordinal.length !== k || row.responses.length !== k) {
-    throw new FormatError(`${where}: ${k} answer options but ${row.ordinal.length} ordinals and ${row.responses.length} responses`);
+  // Options past the ordinals (OpinionQA's "Not sure") count like the refusal, so they have no response share.
+  if (row.ordinal.length > k || row.responses.length !== row.ordinal.length) {
+    throw new FormatError(`${where}: ${k} options before "Refused" but ${row.ordinal.length} ordinals and ${row.responses.length} responses`);
   }
   const sum = row.responses.reduce((a, b) => a + b, 0);
   if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new FormatError(`${where}: responses sum to ${sum}, not 1`);

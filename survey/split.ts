@@ -8,7 +8,8 @@
  * The assignment therefore depends only on the seed and the set of qkeys, never on the order of the input
  * rows (SubPOP's own split depended on worker completion order). Everything else is test: the evaluation
  * survey (role `eval`), held-out waves, and — for unseen-subpopulation experiments — every row of a held-out
- * group or attribute, whatever its question.
+ * group or attribute, whatever its question. An evaluation wave may form an evaluation set of its own
+ * (`eval_set` in config/waves.yaml, e.g. opinionqa): its rows go there instead of test, scored separately.
  */
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
@@ -16,6 +17,8 @@ import type { SubpopRow } from './rows.js';
 
 export type Split = 'train' | 'val' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+/** The evaluation set of evaluation waves that name none. */
+export const DEFAULT_EVAL_SET = 'test';
 export type Role = 'train' | 'eval';
 /** What the split shuffles: qkeys (SubPOP), or question stems shared across waves. */
 export type SplitUnit = 'question' | 'stem';
@@ -38,15 +41,20 @@ export interface SplitOptions {
   /** `ATTRIBUTE/Group`, e.g. `RELIG/Hindu` (the group name may itself contain "/"). */
   holdoutGroups?: readonly string[];
   holdoutAttributes?: readonly string[];
+  /** Evaluation wave → the evaluation set its rows form (default test). */
+  evalSets?: ReadonlyMap<string, string>;
 }
 
-type Counts = Record<Split, number>;
+/** Per split, and per further evaluation set. */
+type Counts = Record<Split, number> & Record<string, number>;
 
 export interface SplitManifest {
   seed: number;
   train_ratio: number;
   split_by: SplitUnit;
   holdout: { waves: string[]; groups: string[]; attributes: string[] };
+  /** Evaluation sets besides test, each written to <name>.jsonl (sorted). */
+  eval_sets: string[];
   rows: Counts;
   questions: Counts;
   /** Test questions that also have rows in train or val (expected when groups are held out). */
@@ -56,7 +64,8 @@ export interface SplitManifest {
 }
 
 export interface SplitResult {
-  rows: Record<Split, SubpopRow[]>;
+  /** train, val, test and every further evaluation set. */
+  rows: Record<Split, SubpopRow[]> & Record<string, SubpopRow[]>;
   manifest: SplitManifest;
 }
 
@@ -88,7 +97,7 @@ function compareRows(a: SubpopRow, b: SubpopRow): number {
   return 0;
 }
 
-const zero = (): Counts => ({ train: 0, val: 0, test: 0 });
+const zeros = (names: readonly string[]): Counts => Object.fromEntries(names.map((n) => [n, 0])) as Counts;
 
 /** Splits the rows; each split comes out sorted by (qkey, wave, attribute, group). */
 export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where = 'rows'): SplitResult {
@@ -98,6 +107,13 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
   if (!Number.isSafeInteger(opts.seed)) throw new Error(`seed must be an integer (got ${opts.seed})`);
   if (!(opts.trainRatio >= 0 && opts.trainRatio <= 1)) throw new Error(`train_ratio must lie in [0, 1] (got ${opts.trainRatio})`);
   for (const w of holdoutWaves) if (!opts.roles.has(w)) throw new Error(`holdout_waves: "${w}" is not a wave of the wave set`);
+  const evalSetOf = new Map([...(opts.evalSets ?? [])].filter(([, set]) => set !== DEFAULT_EVAL_SET));
+  for (const [wave, set] of evalSetOf) {
+    if (opts.roles.get(wave) !== 'eval') throw new Error(`eval_set: wave "${wave}" names evaluation set "${set}" but is not an evaluation wave`);
+    if ((SPLITS as readonly string[]).includes(set)) throw new Error(`eval_set: wave "${wave}" may not name its evaluation set "${set}"`);
+  }
+  const evalSets = [...new Set(evalSetOf.values())].sort(byCodeUnits);
+  const names = [...SPLITS, ...evalSets];
 
   const rows = [...input].sort(compareRows);
   for (let i = 1; i < rows.length; i++) {
@@ -119,31 +135,34 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
   const by = opts.by ?? 'question';
   const unit = by === 'stem' ? (r: SubpopRow) => questionStem(r.qkey) : (r: SubpopRow) => r.qkey;
   const assignment = assignQuestions(rows.filter(trainingWave).map(unit), opts.seed, opts.trainRatio);
-  const out: Record<Split, SubpopRow[]> = { train: [], val: [], test: [] };
-  const questions: Record<Split, Set<string>> = { train: new Set(), val: new Set(), test: new Set() };
-  const waves = new Map<string, { rows: Counts; questions: Record<Split, Set<string>> }>();
+  const perSet = <T>(make: () => T): Record<string, T> => Object.fromEntries(names.map((n) => [n, make()]));
+  const out = perSet((): SubpopRow[] => []) as SplitResult['rows'];
+  const questions = perSet(() => new Set<string>());
+  const waves = new Map<string, { rows: Counts; questions: Record<string, Set<string>> }>();
   const groups = new Map<string, { attribute: string; group: string; rows: Counts }>();
   for (const r of rows) {
-    const split: Split = trainingWave(r) && !heldOutGroup(r) ? assignment.get(unit(r))! : 'test';
-    out[split].push(r);
-    questions[split].add(r.qkey);
-    if (!waves.has(r.wave)) waves.set(r.wave, { rows: zero(), questions: { train: new Set(), val: new Set(), test: new Set() } });
+    const split = trainingWave(r) && !heldOutGroup(r) ? assignment.get(unit(r))! : (evalSetOf.get(r.wave) ?? DEFAULT_EVAL_SET);
+    out[split]!.push(r);
+    questions[split]!.add(r.qkey);
+    if (!waves.has(r.wave)) waves.set(r.wave, { rows: zeros(names), questions: perSet(() => new Set<string>()) });
     const w = waves.get(r.wave)!;
     w.rows[split] += 1;
-    w.questions[split].add(r.qkey);
+    w.questions[split]!.add(r.qkey);
     const gk = `${r.attribute}/${r.group}`;
-    if (!groups.has(gk)) groups.set(gk, { attribute: r.attribute, group: r.group, rows: zero() });
+    if (!groups.has(gk)) groups.set(gk, { attribute: r.attribute, group: r.group, rows: zeros(names) });
     groups.get(gk)!.rows[split] += 1;
   }
-  const sizes = (s: Record<Split, Set<string>>): Counts => ({ train: s.train.size, val: s.val.size, test: s.test.size });
+  const sizes = (s: Record<string, Set<string>>): Counts => Object.fromEntries(names.map((n) => [n, s[n]!.size])) as Counts;
+  const evaluated = new Set([DEFAULT_EVAL_SET, ...evalSets].flatMap((n) => [...questions[n]!]));
   const manifest: SplitManifest = {
     seed: opts.seed,
     train_ratio: opts.trainRatio,
     split_by: by,
     holdout: { waves: [...holdoutWaves], groups: [...holdoutGroups], attributes: [...holdoutAttributes] },
-    rows: { train: out.train.length, val: out.val.length, test: out.test.length },
+    eval_sets: evalSets,
+    rows: Object.fromEntries(names.map((n) => [n, out[n]!.length])) as Counts,
     questions: sizes(questions),
-    test_questions_in_training: [...questions.test].filter((q) => questions.train.has(q) || questions.val.has(q)).length,
+    test_questions_in_training: [...evaluated].filter((q) => questions.train!.has(q) || questions.val!.has(q)).length,
     waves: [...waves.keys()].sort(byCodeUnits).map((wave) => ({ wave, role: opts.roles.get(wave)!, rows: waves.get(wave)!.rows, questions: sizes(waves.get(wave)!.questions) })),
     groups: [...groups.keys()].sort(byCodeUnits).map((k) => groups.get(k)!),
   };

@@ -1,9 +1,10 @@
 /**
- * Subpopulations as data (config/subpopulations.yaml): group sets, and how each group's membership is decided
- * per survey family. `resolveMembership` turns a group's rule into the profile codes that select its members
+ * Subpopulations as data (config/subpopulations.yaml): group sets (listed there, or a group-set CSV in the SubPOP
+ * authors' form such as their demographics_22.csv), and how each group's membership is decided per survey family. `resolveMembership` turns a group's rule into the profile codes that select its members
  * in one wave, using that wave's value labels; the aggregation SQL then joins on those codes.
  */
 import { FormatError, loadYaml, locate } from '../lib/schema.js';
+import { loadGroupSetCsv } from './subpopulation-metadata.js';
 
 export type Family = 'atp' | 'gss';
 
@@ -20,9 +21,12 @@ export interface Rule {
 export type FamilyRule = Rule | Rule[] | { any_of: Rule[] };
 export type Membership = Partial<Record<Family, FamilyRule>>;
 
+/** Attribute → group names, in output order; or the path of a group-set CSV in the authors' form. */
+export type GroupSetSpec = Record<string, string[]> | string;
+
 export interface SubpopulationsConfig {
   default: string;
-  sets: Record<string, Record<string, string[]>>;
+  sets: Record<string, GroupSetSpec>;
   groups: Record<string, Record<string, Membership>>;
 }
 
@@ -35,7 +39,13 @@ export interface GroupSpec {
 /** `ATTRIBUTE/Group`, the name messages use. */
 export const groupName = (g: { attribute: string; group: string }): string => `${g.attribute}/${g.group}`;
 
-/** Loads and checks the file: schema, a default that names a set, set entries that name catalogued groups. */
+const uncatalogued = (config: SubpopulationsConfig, attribute: string, group: string): boolean =>
+  !config.groups[attribute] || !Object.hasOwn(config.groups[attribute], group);
+
+/**
+ * Loads and checks the file: schema, a default that names a set, listed set entries that name catalogued groups
+ * (those of a CSV set are checked when the set is used, see `groupSet`).
+ */
 export function loadSubpopulations(file: string, text?: string): SubpopulationsConfig {
   const { data, src } = loadYaml<SubpopulationsConfig>('subpopulations', file, text);
   const problems: string[] = [];
@@ -43,9 +53,10 @@ export function loadSubpopulations(file: string, text?: string): SubpopulationsC
     problems.push(`${locate(src, ['default'])}: default set "${data.default}" is not under sets`);
   }
   for (const [set, attributes] of Object.entries(data.sets)) {
+    if (typeof attributes === 'string') continue;
     for (const [attribute, groups] of Object.entries(attributes)) {
       groups.forEach((group, i) => {
-        if (!data.groups[attribute] || !Object.hasOwn(data.groups[attribute], group)) {
+        if (uncatalogued(data, attribute, group)) {
           problems.push(`${locate(src, ['sets', set, attribute, i])}: set ${set}: no group "${group}" under groups.${attribute}`);
         }
       });
@@ -55,10 +66,15 @@ export function loadSubpopulations(file: string, text?: string): SubpopulationsC
   return data;
 }
 
-/** The groups of a set, in output order (attributes, then groups, as listed). */
+/** The groups of a set, in output order (attributes, then groups, as listed); a CSV set is read here. */
 export function groupSet(config: SubpopulationsConfig, name: string, file = 'config/subpopulations.yaml'): GroupSpec[] {
-  const set = Object.hasOwn(config.sets, name) ? config.sets[name] : undefined;
-  if (!set) throw new Error(`${file}: no group set "${name}" (sets: ${Object.keys(config.sets).join(', ')})`);
+  const spec = Object.hasOwn(config.sets, name) ? config.sets[name] : undefined;
+  if (!spec) throw new Error(`${file}: no group set "${name}" (sets: ${Object.keys(config.sets).join(', ')})`);
+  const set = typeof spec === 'string' ? loadGroupSetCsv(spec) : spec;
+  if (typeof spec === 'string') {
+    const missing = Object.entries(set).flatMap(([attribute, groups]) => groups.filter((g) => uncatalogued(config, attribute, g)).map((g) => `${attribute}/${g}`));
+    if (missing.length) throw new FormatError(`${spec}: group set ${name}: ${missing.join(', ')} not under groups of ${file}`);
+  }
   return Object.entries(set).flatMap(([attribute, groups]) =>
     groups.map((group) => ({ attribute, group, membership: config.groups[attribute]![group]! })),
   );

@@ -6,8 +6,10 @@ test('the project manifest is valid and every wave has a source the fetch stage 
   const m = loadWaveManifest('config/waves.yaml');
   t.is(m.inbox, 'data/inbox');
   const subpop = Object.keys(m.sets.subpop);
-  t.is(subpop.filter((w) => w.startsWith('ATP_W')).length, 53);
-  t.is(findWave(m, 'ATP_W92'), undefined); // not a SubPOP wave
+  // 53 training waves and OpinionQA's 14 evaluation waves
+  t.is(subpop.filter((w) => w.startsWith('ATP_W')).length, 53 + 14);
+  t.like(findWave(m, 'ATP_W92'), { role: 'eval', eval_set: 'opinionqa' });
+  t.is(findWave(m, 'ATP_W27'), undefined); // an OpinionQA wave without questions the SubPOP authors kept
   t.deepEqual(resolveSource(findWave(m, 'ATP_W68')!.source), { kind: 'inbox', name: 'ATP W68' });
   t.deepEqual(resolveSource(findWave(m, 'ATP_W901')!.source), { kind: 'path', path: 'demo/atp/ATP W901.sav' });
   t.is(resolveSource(findWave(m, 'GSS_2022')!.source).kind, 'url');

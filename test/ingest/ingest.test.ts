@@ -165,17 +165,17 @@ test('GSS wave: listed questions and profile variables; labelled negative missin
   });
 });
 
-test('GSS questions from a questions_file with a key', async (t) => {
+test('GSS questions from a JSON file with a key', async (t) => {
   const list = path.join(tmp, 'qkeys.json');
   fs.writeFileSync(list, JSON.stringify({ 2018: ['natenvir'], 2022: ['cappun'] }));
-  const entry = { ...GSS, questions: undefined, questions_file: `${list}#2022` };
+  const entry = { ...GSS, questions: { file: list, key: '2022' } };
   const out = outDir();
   const summary = await ingestWave({ wave: 'GSS_2022', entry, inputDir: path.join(fixtures, 'GSS_2022'), outDir: out });
   t.is(summary.questions, 1);
   t.deepEqual((await table(out, 'questions')).map((q) => q.qkey), ['cappun']);
 
-  await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...entry, questions_file: `${list}#2024` }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
-    message: `GSS_2022: questions_file ${list}: no key "2024"`,
+  await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...entry, questions: { file: list, key: '2024' } }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
+    message: `GSS_2022: questions: ${list}: no key "2024"`,
   });
   await t.throwsAsync(ingestWave({ wave: 'GSS_2022', entry: { ...GSS, questions: ['natenvir', 'nosuch'] }, inputDir: path.join(fixtures, 'GSS_2022'), outDir: outDir() }), {
     message: /GSS_2022: .*GSS2022\.sav: no question variable\(s\) nosuch/,
@@ -225,8 +225,8 @@ test('user-missing answer codes: every labelled code is an answer for ATP, a mis
     ...['Liberal', 'Conservative', 'Moderate'].map((group) => ({ attribute: 'POLIDEOLOGY', group, membership: subpops.groups.POLIDEOLOGY![group]! })),
   ];
   const waves: WaveInput[] = [
-    { id: 'ATP_W93', family: 'atp', tables: atp },
-    { id: 'GSS_2022', family: 'gss', tables: gss },
+    { id: 'ATP_W93', family: 'atp', role: 'train', tables: atp },
+    { id: 'GSS_2022', family: 'gss', role: 'eval', tables: gss },
   ];
   const rowsDir = outDir();
   const summary = await aggregate({ waves, groups, exclusions, minN: 1, outDir: rowsDir, waveset: 'test', groupSet: 'test' });

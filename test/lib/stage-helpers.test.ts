@@ -1,7 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
-import { splitFiles } from '../../lib/split-files.js';
+import { evalSetFiles, splitFiles } from '../../lib/split-files.js';
 import { StageParams } from '../../lib/stage-params.js';
 import { tmp } from '../helpers/files.js';
 
@@ -14,6 +14,21 @@ test('splitFiles finds the files in a split folder or as direct dependencies, an
   t.throws(() => splitFiles('eval', [dir], ['val', 'test']), {
     message: `eval: no test.jsonl among the dependencies (${dir}); depend on the split folder artifacts/split/`,
   });
+});
+
+test('evalSetFiles adds the further evaluation sets the split manifest lists, after val and test', (t) => {
+  const dir = tmp('lib-split-');
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const f of ['val.jsonl', 'test.jsonl', 'opinionqa.jsonl']) fs.writeFileSync(path.join(dir, f), '');
+  t.deepEqual(evalSetFiles('eval', [dir]), { val: path.join(dir, 'val.jsonl'), test: path.join(dir, 'test.jsonl') });
+  const counts = { train: 0, val: 0, test: 0, opinionqa: 0 };
+  const manifest = { seed: 1, train_ratio: 0.9, split_by: 'question', holdout: { waves: [], groups: [], attributes: [] }, eval_sets: ['opinionqa'], rows: counts, questions: counts, test_questions_in_training: 0, waves: [], groups: [] };
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+  t.deepEqual(Object.entries(evalSetFiles('eval', [dir])), [
+    ['val', path.join(dir, 'val.jsonl')],
+    ['test', path.join(dir, 'test.jsonl')],
+    ['opinionqa', path.join(dir, 'opinionqa.jsonl')],
+  ]);
 });
 
 test('StageParams: defaults for absent and null params, errors naming the stage and the param', (t) => {

@@ -23,6 +23,8 @@ export type Behaviour =
 
 export interface FileServerOptions {
   body: Buffer;
+  /** Bodies by URL path (e.g. `/r/data/a.json`): a request for another path gets 404, one for these its body. */
+  bodies?: Record<string, Buffer>;
   plan?: Behaviour[];
   etag?: string;
   lastModified?: string;
@@ -78,7 +80,11 @@ export async function fileServer(options: FileServerOptions): Promise<TestServer
       return res.end();
     }
     if (typeof behaviour === 'object' && 'stall' in behaviour && behaviour.beforeHeaders) return; // never answers
-    const body = options.body;
+    const body = options.bodies ? options.bodies[decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)] : options.body;
+    if (!body) {
+      reply(404);
+      return res.end('not found');
+    }
     const validators: http.OutgoingHttpHeaders = {};
     if (options.etag) validators.etag = options.etag;
     if (options.lastModified) validators['last-modified'] = options.lastModified;

@@ -46,12 +46,31 @@ test('the group letter is its index in the full option list (RELIG Atheist is I)
   t.true(p.includes('\nL. Nothing in particular\n\nAnswer: I. Atheist\n\n'));
 });
 
-test('display names stand in for 61-group names', (t) => {
-  const p = buildPrompt(favor, { attribute: 'CITIZEN', group: 'a US Citizen' }, 'QA');
-  t.true(p.includes('\nB. No\n\nAnswer: A. Yes\n\n'));
-  t.true(buildPrompt(favor, { attribute: 'MARITAL', group: 'Unmarried and have never been married' }, 'PORTRAY').startsWith(
-    'Answer the following question as if your marital status is Never been married.\n\n',
-  ));
+test('61-group names are shown as the authors list them; their row names (code_subgroup) map back to them', (t) => {
+  const citizen =
+    'Question: Are you a citizen of the United States?\nA. a US Citizen\nB. a Non-US Citizen\n\nAnswer: B. a Non-US Citizen\n\n' +
+    'Answer the following question keeping in mind your previous answers.\n' +
+    'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:';
+  t.is(buildPrompt(favor, { attribute: 'CITIZEN', group: 'a Non-US Citizen' }, 'QA'), citizen);
+  t.is(buildPrompt(favor, { attribute: 'CITIZEN', group: 'No' }, 'QA'), citizen);
+  t.is(
+    buildPrompt(favor, { attribute: 'MARITAL', group: 'Never been married' }, 'PORTRAY'),
+    'Answer the following question as if your current marital status is Unmarried and have never been married.\n\n' +
+      'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:',
+  );
+  t.is(
+    buildPrompt(favor, { attribute: 'POLPARTY', group: 'Other' }, 'BIO'),
+    'Below you will be asked to provide a short description of your political affiliation and then answer some questions.\n' +
+      'Description: In politics today, I consider myself a Something else.\n\n' +
+      'Question: Do you favor X?\nA. Favor\nB. Oppose\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:',
+  );
+  // RACE and RELIG have an option "Other" of their own
+  t.true(buildPrompt(favor, { attribute: 'RELIG', group: 'Other' }, 'QA').includes('\n\nAnswer: K. Other\n\n'));
+});
+
+test('Python whitespace: U+0085 and U+001F are stripped, U+FEFF is kept', (t) => {
+  const q = { question: '\u0085 Is it so?\ufeff \u001f', options: ['\tYes\u00a0', 'No\n', 'Refused'] };
+  t.is(surveyBlock(q), 'Question: Is it so?\ufeff\nA. Yes\nB. No\nC. Refused\nAnswer as a choice between A.,B.,C.\n\nAnswer:');
 });
 
 test('ten options use letters A-J; eleven are refused with the question key', (t) => {

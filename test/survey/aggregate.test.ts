@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { aggregate, loadExclusions, type AggregateSummary, type Exclusions, type WaveInput } from '../../survey/aggregate.js';
 import { readRows, type SubpopRow } from '../../survey/rows.js';
 import { groupSet, loadSubpopulations, type GroupSpec } from '../../survey/subpopulations.js';
+import type { QuestionList } from '../../survey/question-lists.js';
 import { writeWave, type Labels, type WaveSpec } from './tables.js';
 import { tmp } from '../helpers/files.js';
 
@@ -25,7 +26,7 @@ interface Run {
 }
 
 async function run(
-  waves: (WaveSpec & { family?: 'atp' | 'gss'; ordinals?: string })[],
+  waves: (WaveSpec & { family?: 'atp' | 'gss'; role?: 'train' | 'eval'; ordinals?: string; allowlist?: QuestionList })[],
   groups: GroupSpec[],
   minN = 1,
   ex: Exclusions = exclusions,
@@ -34,7 +35,9 @@ async function run(
   const dir = tmp();
   const inputs: WaveInput[] = [];
   for (const w of waves) {
-    inputs.push({ id: w.wave, family: w.family ?? 'atp', tables: await writeWave(path.join(dir, 'tables'), w), ordinals: w.ordinals });
+    const family = w.family ?? 'atp';
+    const role = w.role ?? (family === 'gss' ? 'eval' : 'train');
+    inputs.push({ id: w.wave, family, role, tables: await writeWave(path.join(dir, 'tables'), w), ordinals: w.ordinals, allowlist: w.allowlist });
   }
   const outDir = path.join(dir, 'rows');
   const summary = await aggregate({ waves: inputs, groups, exclusions: ex, minN, outDir, waveset: 'test', groupSet: 'test', threads });
@@ -347,9 +350,31 @@ test("curated ordinals in the authors' refined_qkey_dict.json form", async (t) =
     without_curated: ['owngun'],
     unused_curated: ['spkath'],
     unused_labels: [{ qkey: 'pres16', labels: ['other', "didn't vote"] }],
+    counted_as_refusal: [],
   });
   // g3's and g4's pres16 answers; natbig's answer does not count: the question is excluded
   t.is(summary.waves[0]!.uncounted_answers, 2);
+});
+
+test('OpinionQA: curated options past the ordinals ("Not sure") are shown but count like the refusal', async (t) => {
+  const file = writeJson({
+    EVO_W1: { refined_qbody: 'Which comes closer to your view?', options: ['Humans evolved', 'Humans always existed', 'Not sure', 'Refused'], ordinal: [1, 2] },
+  });
+  const w: WaveSpec = {
+    ...w1,
+    questions: { EVO_W1: { text: 'EVO. Evolution', labels: [[1, 'Evolved over time'], [2, 'Existed in present form'], [3, 'Not sure'], [99, 'Refused']] } },
+    answers: { EVO_W1: { r1: 1, r2: 3, r3: 2, r4: 2, r6: 99 } },
+  };
+  const { rows, summary } = await run([{ ...w, ordinals: file }], ideology(['Liberal', 'Conservative']));
+  // Liberal = r1 (2.0, evolved), r2 (1.0, not sure): responses over the two ordinal options, not sure as refusal
+  t.deepEqual(find(rows, 'EVO_W1', 'Liberal'), {
+    qkey: 'EVO_W1', wave: 'ATP_W1', attribute: 'POLIDEOLOGY', group: 'Liberal', question: 'Which comes closer to your view?',
+    options: ['Humans evolved', 'Humans always existed', 'Not sure', 'Refused'], ordinal: [1, 2], responses: [1, 0],
+    refusal_rate: 1 / 3, n_respondents: 2, weight_sum: 3,
+  });
+  // Conservative = r4 (0.5, existed), r6 (1.5, refused)
+  t.like(find(rows, 'EVO_W1', 'Conservative'), { responses: [0, 1], refusal_rate: 0.75, n_respondents: 2, weight_sum: 2 });
+  t.like(summary.waves[0]!.ordinals, { matched_by_position: ['EVO_W1'], counted_as_refusal: [{ qkey: 'EVO_W1', options: ['Not sure'] }] });
 });
 
 test('curated ordinals in our YAML form (schemas/ordinals.schema.json)', async (t) => {
@@ -393,8 +418,10 @@ test('curated options that match neither by text nor by count are an error namin
 test('a malformed refined_qkey_dict.json is an error naming the file and key', async (t) => {
   const noRefused = writeJson({ trust: { option_list: ['Can trust', 'Cannot trust'], ordinal: [1, 2] } });
   await t.throwsAsync(run([{ ...gss, ordinals: noRefused }], gssGroups), { message: `${noRefused}: trust: the option list must end with "Refused" (ends with "Cannot trust")` });
-  const short = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2] } });
-  await t.throwsAsync(run([{ ...gss, ordinals: short }], gssGroups), { message: `${short}: trust: 2 ordinals for 3 options before "Refused"` });
+  const long = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1, 2, 3, 4] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: long }], gssGroups), { message: `${long}: trust: 4 ordinals for 3 options before "Refused" (at least 2, at most one each)` });
+  const one = writeJson({ trust: { option_list: ['A', 'B', 'C', 'Refused'], ordinal: [1] } });
+  await t.throwsAsync(run([{ ...gss, ordinals: one }], gssGroups), { message: `${one}: trust: 1 ordinals for 3 options before "Refused" (at least 2, at most one each)` });
   const untyped = writeJson({ trust: { option_list: ['A', 'Refused'], ordinal: ['1'] } });
   await t.throwsAsync(run([{ ...gss, ordinals: untyped }], gssGroups), { message: new RegExp(`^${untyped}: trust.ordinal.0 must be number`) });
 });
@@ -407,7 +434,7 @@ test('exclusions: waves, qkey prefixes (ignoring case), listed qkeys, too few op
   };
   const ex: Exclusions = { ...exclusions, waves: ['ATP_W9'], qkeys: ['Q2_W1'] };
   const { rows, summary } = await run([w, { ...w1, wave: 'ATP_W9' }], ideology(['Liberal']), 1, ex);
-  t.deepEqual(summary.excluded_waves, ['ATP_W9']);
+  t.deepEqual(summary.excluded_waves, [{ wave: 'ATP_W9', reason: 'listed in waves' }]);
   t.deepEqual(summary.waves.map((x) => x.wave), ['ATP_W1']);
   t.deepEqual(summary.waves[0]!.excluded_questions, [
     { qkey: 'ONE_W1', reason: '1 answer option' },
@@ -415,6 +442,40 @@ test('exclusions: waves, qkey prefixes (ignoring case), listed qkeys, too few op
     { qkey: 'Q2_W1', reason: 'listed in qkeys' },
   ]);
   t.deepEqual([...new Set(rows.map((r) => r.qkey))], ['Q1_W1']);
+});
+
+test('waves not for training are left out as training waves and kept as evaluation waves; qkeys_files list questions to leave out', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const errors = path.join(dir, 'error_qkeys_list.json');
+  fs.writeFileSync(errors, JSON.stringify(['Q2_W1', 'NOT_IN_ANY_WAVE']));
+  const ex: Exclusions = { ...exclusions, not_for_training: ['ATP_W1', 'ATP_W2'], qkeys_files: [errors] };
+  const { rows, summary } = await run([w1, { ...w1, wave: 'ATP_W2', role: 'eval' }], ideology(['Liberal']), 1, ex);
+  t.deepEqual(summary.excluded_waves, [{ wave: 'ATP_W1', reason: 'a training wave listed in not_for_training' }]);
+  t.deepEqual(summary.waves.map((w) => w.wave), ['ATP_W2']);
+  t.deepEqual(summary.waves[0]!.excluded_questions, [{ qkey: 'Q2_W1', reason: `listed in ${errors}` }]);
+  t.deepEqual(rows.map((r) => `${r.wave}/${r.qkey}`), ['ATP_W2/Q1_W1']);
+  fs.writeFileSync(errors, JSON.stringify({ Q2_W1: 1 }));
+  await t.throwsAsync(run([w1], ideology(['Liberal']), 1, ex), { message: `exclusions: qkeys_files: ${errors}: expected a non-empty list of question keys` });
+});
+
+test('an allowlist keeps the listed questions (ignoring case) and reports what it found, what is missing and how many it left out', async (t) => {
+  const dir = tmp();
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const lists = path.join(dir, 'parsed-qkeys.json');
+  fs.writeFileSync(lists, JSON.stringify({ W1: ['q2_w1', 'GONE_W1'], W2: ['Q1_W1'] }));
+  const listed = { ...w1, allowlist: { file: lists, key: 'W1' } };
+  const { rows, summary } = await run([listed], ideology(['Liberal']));
+  t.deepEqual([...new Set(rows.map((r) => r.qkey))], ['Q2_W1']);
+  t.is(summary.questions, 'listed');
+  t.deepEqual(summary.waves[0]!.allowlist, { source: `${lists}#W1`, listed: 2, found: 1, missing: ['GONE_W1'], unlisted: 1 });
+  // questions: all keeps every question and applies no allowlist
+  const inputs: WaveInput[] = [{ id: 'ATP_W1', family: 'atp', role: 'train', tables: await writeWave(path.join(dir, 'tables'), w1), allowlist: listed.allowlist }];
+  const all = await aggregate({ waves: inputs, groups: ideology(['Liberal']), exclusions, minN: 1, questions: 'all', outDir: path.join(dir, 'all'), waveset: 't', groupSet: 't' });
+  t.is(all.questions, 'all');
+  t.is(all.waves[0]!.allowlist, undefined);
+  t.is(all.waves[0]!.questions, 2);
+  await t.throwsAsync(run([{ ...w1, allowlist: { file: lists, key: 'W3' } }], ideology(['Liberal'])), { message: `ATP_W1: allowlist: ${lists}: no key "W3"` });
 });
 
 test('same input, 1 or 2 threads → byte-identical rows.jsonl, rows.parquet and summary.json; Parquet holds the JSONL rows', async (t) => {
@@ -470,7 +531,7 @@ test('weights that are not finite count as missing; weights too large to sum exa
   const patch = (weights: string) => rewriteParquet(file, `SELECT wave, respondent, CASE respondent ${weights} ELSE weight END AS weight FROM t`);
   const anyLiberal: GroupSpec = { attribute: 'POLIDEOLOGY', group: 'Any liberal', membership: { atp: { variable: 'F_IDEO', labels: ['Liberal', 'Very liberal'] } } };
   const aggregateW1 = () =>
-    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', tables }], groups: [anyLiberal], exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
+    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', role: 'train', tables }], groups: [anyLiberal], exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
   await patch(`WHEN 'r2' THEN 'NaN'::DOUBLE WHEN 'r3' THEN 'Infinity'::DOUBLE`);
   await aggregateW1();
   // Any liberal = r1, r2, r3, r5: r2 (NaN), r3 (infinite) and r5 (NULL) count as unweighted, leaving r1 (Favor)
@@ -483,7 +544,7 @@ test('a respondent or question listed twice is an error naming the file', async 
   const dir = tmp();
   const tables = await writeWave(dir, w1);
   const aggregateW1 = () =>
-    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', tables }], groups: ideology(['Liberal']), exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
+    aggregate({ waves: [{ id: 'ATP_W1', family: 'atp', role: 'train', tables }], groups: ideology(['Liberal']), exclusions, minN: 1, outDir: path.join(dir, 'rows'), waveset: 't', groupSet: 't' });
   const respondents = path.join(tables, 'respondents.parquet');
   await rewriteParquet(respondents, `SELECT * FROM t UNION ALL SELECT * FROM t WHERE respondent = 'r2'`);
   await t.throwsAsync(aggregateW1(), { message: `${respondents}: respondent "r2" occurs more than once` });

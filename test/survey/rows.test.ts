@@ -13,3 +13,14 @@ test('a row whose responses sum to 1 passes; a wrong sum, NaN, infinity or no Re
   t.throws(() => checkRow({ ...row, refusal_rate: Number.POSITIVE_INFINITY }, 'rows.jsonl:4'), { message: /^rows\.jsonl:4: refusal_rate must be/ });
   t.throws(() => checkRow({ ...row, options: ['Yes', 'No', 'Other'] }, 'rows.jsonl:5'), { message: /^rows\.jsonl:5: options/ });
 });
+
+test('options past the ordinals ("Not sure") carry no response; ordinals and responses must still agree', (t) => {
+  const notSure = { ...row, options: ['Yes', 'No', 'Not sure', 'Refused'] };
+  t.deepEqual(checkRow(notSure, 'rows.jsonl:1'), notSure);
+  t.throws(() => checkRow({ ...notSure, responses: [0.25, 0.25, 0.5] }, 'rows.jsonl:2'), {
+    message: 'rows.jsonl:2: 3 options before "Refused" but 2 ordinals and 3 responses',
+  });
+  t.throws(() => checkRow({ ...row, ordinal: [1, 2, 3], responses: [0.25, 0.25, 0.5] }, 'rows.jsonl:3'), {
+    message: 'rows.jsonl:3: 2 options before "Refused" but 3 ordinals and 3 responses',
+  });
+});

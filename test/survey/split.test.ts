@@ -134,3 +134,21 @@ test('split by stem: a question asked in several waves goes wholly to train or t
   t.is(byQuestion.manifest.split_by, 'question');
   validate('split-manifest', byStem.manifest, 'manifest');
 });
+
+test('an evaluation wave with an eval_set of its own forms that set; held-out training waves stay in test', (t) => {
+  const opinion = ['Q1_W26', 'Q2_W26'].flatMap((q) => GROUPS.map(([a, g]) => row('ATP_W26', q, a, g)));
+  const withOpinion = new Map<string, Role>([...roles, ['ATP_W26', 'eval']]);
+  const evalSets = new Map([['ATP_W26', 'opinionqa'], ['GSS', 'test']]);
+  const { rows: out, manifest } = splitRows([...rows, ...opinion], { ...base, roles: withOpinion, evalSets, holdoutWaves: ['ATP_W3'] });
+  t.deepEqual(manifest.eval_sets, ['opinionqa']);
+  t.is(out.opinionqa!.length, opinion.length);
+  t.deepEqual(qkeysOf(out.opinionqa!), new Set(['Q1_W26', 'Q2_W26']));
+  t.deepEqual([...new Set(out.test.map((r) => r.wave))].sort(), ['ATP_W3', 'GSS']);
+  t.like(manifest, { rows: { test: 12 + 80, opinionqa: 8 }, questions: { test: 3 + 20, opinionqa: 2 } });
+  t.like(manifest.waves.find((w) => w.wave === 'ATP_W26'), { rows: { train: 0, val: 0, test: 0, opinionqa: 8 } });
+  validate('split-manifest', manifest, 'manifest');
+  t.throws(() => splitRows(rows, { ...base, evalSets: new Map([['ATP_W1', 'opinionqa']]) }), {
+    message: 'eval_set: wave "ATP_W1" names evaluation set "opinionqa" but is not an evaluation wave',
+  });
+  t.throws(() => splitRows(rows, { ...base, evalSets: new Map([['GSS', 'val']]) }), { message: 'eval_set: wave "GSS" may not name its evaluation set "val"' });
+});

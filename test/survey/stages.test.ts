@@ -54,16 +54,22 @@ function ctx(name: string, params: Record<string, ParamValue>, deps: string[], o
   return stageContext({ name, params, deps, outs, resources: { cpus: 2, gpus: 0, mem: 0 }, root: project });
 }
 
-const configDeps = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml', 'survey/aggregate.sql'];
+const groupSets = ['vendor/subpop/data/subpopulation_metadata/demographics_22.csv', 'vendor/subpop/data/subpopulation_metadata/demographics_61.csv'];
+const configDeps = ['config/waves.yaml', 'config/subpopulations.yaml', 'config/exclusions.yaml', 'survey/aggregate.sql', 'config/subpop-release.yaml', ...groupSets];
 const tableDeps = ['artifacts/tables/ATP_W1/', 'artifacts/tables/ATP_W2/', 'artifacts/tables/GSS_T/'];
 
 test.before(async () => {
   process.chdir(project);
-  for (const d of ['config', 'survey', 'curated', 'artifacts/tables']) fs.mkdirSync(d, { recursive: true });
+  for (const d of ['config', 'survey', 'curated', 'artifacts/tables', path.dirname(groupSets[0]!)]) fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync('config/waves.yaml', wavesYaml);
-  for (const f of ['config/subpopulations.yaml', 'config/exclusions.yaml', 'survey/aggregate.sql']) fs.copyFileSync(path.join(repo, f), f);
+  for (const f of ['config/subpopulations.yaml', 'config/exclusions.yaml', 'survey/aggregate.sql', 'config/subpop-release.yaml', ...groupSets]) fs.copyFileSync(path.join(repo, f), f);
   fs.writeFileSync('curated/gss.yaml', 'natenvir:\n  options: {too little: 1, about right: 2, too much: 3}\n');
   for (const w of [atp('ATP_W1'), atp('ATP_W2'), gss]) await writeWave('artifacts/tables', w);
+});
+
+test.after.always(() => {
+  process.chdir(repo);
+  fs.rmSync(project, { recursive: true, force: true });
 });
 
 test.serial('aggregate, then split: outputs in place and valid', async (t) => {
@@ -105,4 +111,20 @@ test.serial('aggregate names what is missing from its declared inputs', async (t
   await t.throwsAsync(run([...configDeps, ...tableDeps, 'curated/'], { waveset: 'mini', groups: 'g7', min_n: 1 }), {
     message: /^config\/subpopulations\.yaml: no group set "g7"/,
   });
+  await t.throwsAsync(run([...configDeps.filter((d) => d !== groupSets[1]), ...tableDeps, 'curated/'], { waveset: 'mini', groups: 'opinionqa61', min_n: 1 }), {
+    message: `aggregate: group set opinionqa61: declare ${groupSets[1]} under deps`,
+  });
+  await t.throwsAsync(run([...configDeps.filter((d) => d !== 'config/subpop-release.yaml'), ...tableDeps, 'curated/']), {
+    message: `aggregate: group set subpop22 ${groupSets[0]} is a pinned release file: declare config/subpop-release.yaml under deps`,
+  });
+  // a group set that differs from its pin is refused, naming both hashes
+  const pinned = fs.readFileSync(groupSets[0]!);
+  fs.writeFileSync(groupSets[0]!, pinned.toString().replace('Hindu', 'Sikh'));
+  try {
+    await t.throwsAsync(run([...configDeps, ...tableDeps, 'curated/']), {
+      message: new RegExp(`^${path.resolve(groupSets[0]!)}: sha256 mismatch for data/subpopulation_metadata/demographics_22\\.csv .*expected cda7cbe1924fb7c0ea1c3e9e94e1bb677b4544f091cc1808f4736ea34dbaad26, actual [0-9a-f]{64}`),
+    });
+  } finally {
+    fs.writeFileSync(groupSets[0]!, pinned);
+  }
 });
