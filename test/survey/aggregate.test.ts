@@ -270,13 +270,13 @@ const gss: WaveSpec & { family: 'gss' } = {
   valueLabels: { region: [[1, 'new england'], [2, 'middle atlantic'], [5, 'south atlantic'], [9, 'pacific']], raceacs4: YESNO, raceacs5: YESNO },
 };
 const gssGroups = groupSet(subpops, 'opinionqa61').filter((g) =>
-  ['CREGION/Northeast', 'CREGION/Midwest', 'RACE/Asian', 'SEX/Male'].includes(`${g.attribute}/${g.group}`),
+  ['CREGION/Northeast', 'CREGION/West', 'RACE/Asian', 'SEX/Male', 'MARITAL/Living with a partner'].includes(`${g.attribute}/${g.group}`),
 );
 
 test('GSS: code sets, any_of race flags, missing-code labels, "refused" option, skipped groups', async (t) => {
   const { rows, summary } = await run([gss], gssGroups);
   const s = summary.waves[0]!;
-  t.deepEqual(s.skipped.map((x) => x.message), ['GSS_T: CREGION/Midwest skipped: no gss rule', 'GSS_T: SEX/Male skipped: sexnow1 not present']);
+  t.deepEqual(s.skipped.map((x) => x.message), ['GSS_T: SEX/Male skipped: sexnow1 not present', 'GSS_T: MARITAL/Living with a partner skipped: no gss rule']);
   t.deepEqual(s.groups.find((g) => g.group === 'Asian')!.members.map((m) => m.variable), ['raceacs4', 'raceacs5']);
   t.deepEqual(s.excluded_questions, [{ qkey: 'natbig', reason: '11 options, more than 10' }]);
   // Asian = g1 (1), g2 (3), g3 (2, both flags, counted once)
@@ -287,6 +287,8 @@ test('GSS: code sets, any_of race flags, missing-code labels, "refused" option, 
   t.is(asian.refusal_rate, 0);
   // Northeast = region 1, 2 = g1, g2
   t.true(near(find(rows, 'natenvir', 'Northeast')!.responses, [0.25, 0, 0.75]));
+  // West = region 8, 9 (Mountain, Pacific) = g4
+  t.true(near(find(rows, 'natenvir', 'West')!.responses, [1, 0, 0]));
   // owngun's "refused" is the refusal: Asian 3/6 refused, yes 1 / no 2 among the rest
   const gun = find(rows, 'owngun', 'Asian')!;
   t.deepEqual(gun.options, ['yes', 'no', 'Refused']);
