@@ -22,6 +22,9 @@ import { marginalSection, type MarginalMetrics } from '../survey/report/marginal
 import { sectionHtml, sectionMarkdown, type Section } from '../survey/report/sections.js';
 import { loadUnseen, unseenSection } from '../survey/report/unseen.js';
 
+/** The data-scaling experiment trains once per fraction, so it has a target and a results file of its own. */
+const SCALING_NOTE = '## Data scaling\n\nFine-tuning on nested fractions of the training questions: `npx pipe run scaling` writes RESULTS-scaling.md.';
+
 interface ReportDeps {
   evalRoot: string;
   boundsDir: string;
@@ -74,7 +77,8 @@ export async function runReport(ctx: StageContext): Promise<void> {
   const htmlFile = htmlOut.endsWith('.html') ? htmlOut : path.join(htmlOut, 'report.html');
   writeFileAtomic(htmlFile, html);
   ctx.progress({ done: 1, total: 2 });
-  writeFileAtomic(markdown, [resultsMarkdown(results), ...sections.map(sectionMarkdown)].join('\n'));
+  const scaling = sections.length ? [SCALING_NOTE, ''] : [];
+  writeFileAtomic(markdown, [resultsMarkdown(results), ...sections.map((s) => sectionMarkdown(s)), ...scaling].join('\n'));
   if (!htmlOut.endsWith('.html')) {
     const metrics = validate('report-metrics', headlineMetrics(results), path.join(htmlOut, 'metrics.json'));
     writeFileAtomic(path.join(htmlOut, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);

@@ -22,16 +22,17 @@ export interface Section {
 
 const alignment = (head: readonly string[]) => head.map((_, i) => (i === 0 ? ('l' as const) : ('r' as const)));
 
-export function sectionMarkdown(section: Section): string {
+/** `charts`: the HTML page the section's charts are drawn in, named where the Markdown leaves them out. */
+export function sectionMarkdown(section: Section, charts = 'artifacts/report/report.html'): string {
   const out: string[] = [`## ${section.title}`, ''];
-  const charts = section.blocks.filter((b) => b.kind === 'chart').length;
+  const drawn = section.blocks.filter((b) => b.kind === 'chart').length;
   for (const b of section.blocks) {
     if (b.kind === 'text') out.push(b.text, '');
     else if (b.kind === 'heading') out.push(`### ${b.text}`, '');
     else if (b.kind === 'table') out.push(table(b.head, b.rows, alignment(b.head)), '');
     else if (b.kind === 'terms') out.push(...b.items.map(([term, text]) => `- **${term}**: ${text}`), '');
   }
-  if (charts) out.push(`${charts === 1 ? 'A chart' : `${charts} charts`} of this section: artifacts/report/report.html.`, '');
+  if (drawn) out.push(`${drawn === 1 ? 'The chart' : `The ${drawn} charts`} of this section: ${charts}.`, '');
   return out.join('\n');
 }
 
