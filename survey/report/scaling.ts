@@ -67,8 +67,8 @@ export function scalingSpec(metrics: Record<string, Record<string, number | null
       },
       {
         data: { values: rules },
-        mark: { type: 'rule', strokeDash: [5, 4], opacity: 0.7 },
-        encoding: { y, color, strokeWidth: { field: 'bound', type: 'nominal', title: 'reference', scale: { range: [2, 1] } } },
+        mark: { type: 'rule', opacity: 0.7 },
+        encoding: { y, color, strokeDash: { field: 'bound', type: 'nominal', title: 'reference', scale: { range: [[6, 4], [2, 2]] } } },
       },
     ],
   };
@@ -105,7 +105,7 @@ export function scalingSection(s: ScalingResults): Section {
             { kind: 'table' as const, head: ['Training data', ...sets.map((set) => `${s.model}: ${set}`)], rows: shares },
           ]
         : []),
-      { kind: 'chart', spec: scalingSpec(metrics), caption: 'Mean WD against the fraction of training questions; dashed: the uniform (upper) and human (lower) bounds of each set.' },
+      { kind: 'chart', spec: scalingSpec(metrics), caption: 'Mean WD against the fraction of training questions; dashed lines: the uniform (upper) and human (lower) bounds of each set.' },
     ],
   };
 }
