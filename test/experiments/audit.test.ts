@@ -4,17 +4,10 @@ import path from 'node:path';
 import { runAudit } from '../../stages/audit.js';
 import { audit, auditRows, pearson, type AuditRow } from '../../survey/audit.js';
 import { tmp } from '../helpers/files.js';
+import { auditRow } from '../helpers/rows.js';
 import { stageContext } from '../helpers/stage-context.js';
 
-const row = (attribute: string, group: string, zero_shot: number, fine_tuned: number, n: number | null, distance: number | null): AuditRow => ({
-  set: 'test',
-  attribute,
-  group,
-  zero_shot,
-  fine_tuned,
-  n_respondents: n,
-  distance,
-});
+const row = (attribute: string, group: string, zs: number, ft: number, n: number | null, distance: number | null): AuditRow => auditRow('test', attribute, group, zs, ft, n, distance);
 
 // Five groups; Male has two rows (means: zero-shot 0.3, fine-tuned 0.1, 200 respondents, distance 0.1) and a
 // row with an undefined WD, which counts nowhere.

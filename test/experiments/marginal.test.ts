@@ -5,20 +5,10 @@ import { runMarginal } from '../../stages/marginal.js';
 import { rowsJsonl, type SubpopRow } from '../../survey/rows.js';
 import { tmp, jsonl } from '../helpers/files.js';
 import { stageContext } from '../helpers/stage-context.js';
+import { subpopRow } from '../helpers/rows.js';
 
-const row = (qkey: string, wave: string, attribute: string, group: string, responses: number[], ordinal = responses.map((_, i) => i + 1)): SubpopRow => ({
-  qkey,
-  wave,
-  attribute,
-  group,
-  question: `${qkey}?`,
-  options: [...responses.map((_, i) => `option ${i + 1}`), 'Refused'],
-  ordinal,
-  responses,
-  refusal_rate: 0,
-  n_respondents: 10,
-  weight_sum: 10,
-});
+const row = (qkey: string, wave: string, attribute: string, group: string, responses: number[], ordinal = responses.map((_, i) => i + 1)): SubpopRow =>
+  subpopRow({ qkey, wave, attribute, group, question: `${qkey}?`, options: [...responses.map((_, i) => `option ${i + 1}`), 'Refused'], ordinal, responses });
 
 function setup(population: SubpopRow[]) {
   const dir = tmp('marginal-stage-');

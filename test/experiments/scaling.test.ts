@@ -8,20 +8,9 @@ import { nestedSubset } from '../../survey/scaling.js';
 import { assignQuestions } from '../../survey/split.js';
 import { tmp } from '../helpers/files.js';
 import { stageContext } from '../helpers/stage-context.js';
+import { subpopRow } from '../helpers/rows.js';
 
-const row = (qkey: string, group: string): SubpopRow => ({
-  qkey,
-  wave: 'W1',
-  attribute: 'SEX',
-  group,
-  question: `${qkey}?`,
-  options: ['yes', 'no', 'Refused'],
-  ordinal: [1, 2],
-  responses: [0.5, 0.5],
-  refusal_rate: 0,
-  n_respondents: 10,
-  weight_sum: 10,
-});
+const row = (qkey: string, group: string): SubpopRow => subpopRow({ qkey, wave: 'W1', attribute: 'SEX', group });
 // 40 questions × 2 groups; SATIS_W1 and SATIS_W2 share a stem.
 const qkeys = [...Array.from({ length: 38 }, (_, i) => `Q${String(i).padStart(2, '0')}_W1`), 'SATIS_W1', 'SATIS_W2'];
 const train = qkeys.flatMap((q) => [row(q, 'Male'), row(q, 'Female')]);

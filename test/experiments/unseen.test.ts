@@ -2,20 +2,9 @@ import test from 'ava';
 import type { SubpopRow } from '../../survey/rows.js';
 import type { GroupSpec } from '../../survey/subpopulations.js';
 import { groupsNotFormed, unseenSplit } from '../../survey/unseen.js';
+import { subpopRow } from '../helpers/rows.js';
 
-const row = (wave: string, qkey: string, attribute: string, group: string): SubpopRow => ({
-  qkey,
-  wave,
-  attribute,
-  group,
-  question: `${qkey}?`,
-  options: ['yes', 'no', 'Refused'],
-  ordinal: [1, 2],
-  responses: [0.5, 0.5],
-  refusal_rate: 0,
-  n_respondents: 10,
-  weight_sum: 10,
-});
+const row = (wave: string, qkey: string, attribute: string, group: string): SubpopRow => subpopRow({ qkey, wave, attribute, group });
 const spec = (attribute: string, group: string): GroupSpec => ({ attribute, group, membership: {} });
 const names = (rows: readonly SubpopRow[]) => rows.map((r) => `${r.wave}/${r.qkey}/${r.attribute}/${r.group}`);
 

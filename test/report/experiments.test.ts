@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runReport } from '../../stages/report.js';
 import { runScaling } from '../../stages/scaling.js';
-import { audit, type AuditRow } from '../../survey/audit.js';
+import { audit } from '../../survey/audit.js';
 import { chromiumAvailable, chromiumRequired, renderPage } from '../helpers/chromium.js';
 import { tmp } from '../helpers/files.js';
+import { auditRow } from '../helpers/rows.js';
 import { stageContext } from '../helpers/stage-context.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/eval/report');
@@ -20,16 +21,6 @@ const summary = (wd: number, rows: number, groups: [string, string, number][]) =
   ...means(wd, rows),
   attributes: [...new Set(groups.map(([a]) => a))].map((attribute) => ({ attribute, ...means(wd) })),
   groups: groups.map(([attribute, group, g]) => ({ attribute, group, ...means(g) })),
-});
-
-const auditRow = (set: string, attribute: string, group: string, zero_shot: number, fine_tuned: number, n: number, distance: number): AuditRow => ({
-  set,
-  attribute,
-  group,
-  zero_shot,
-  fine_tuned,
-  n_respondents: n,
-  distance,
 });
 
 function writeJson(file: string, data: unknown): void {
