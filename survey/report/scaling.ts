@@ -68,7 +68,7 @@ export function scalingSpec(metrics: Record<string, Record<string, number | null
       {
         data: { values: rules },
         mark: { type: 'rule', opacity: 0.7 },
-        encoding: { y, color, strokeDash: { field: 'bound', type: 'nominal', title: 'reference', scale: { range: [[6, 4], [2, 2]] } } },
+        encoding: { y, color, strokeDash: { field: 'bound', type: 'nominal', title: 'reference', scale: { range: [[6, 4], [2, 2]] }, legend: { labelLimit: 220 } } },
       },
     ],
   };
