@@ -27,7 +27,7 @@ const HELP: Record<string, string> = {
 Usage: pipe <command> [options]
 
 Commands:
-  run [STAGE...]      bring the stages (default: all) and what they need up to date
+  run [STAGE...]      bring the stages (default: all but those marked default: false) and what they need up to date
   status [STAGE...]   show which stages are up to date, restorable or will run, and why
   dag                 show the stage graph (--mermaid, --dot)
   metrics             show recorded metrics (--diff REV: change since a git revision)
@@ -44,9 +44,10 @@ Exit codes: 0 ok, 1 a stage failed, 2 usage or configuration error, 130 interrup
   run: `Usage: pipe run [STAGE...] [--PARAM VALUE...] [options]
 
 Runs the named stages (a stage, a foreach group such as "ingest", or one instance such as "train@tiny")
-and everything they need; all stages when none are named. A stage reruns when its command or code (with
-local imports), declared params, dependency contents or declared env changed, or its outputs are missing or
-modified; a parameter set seen before is restored from the run cache instead of recomputed.
+and everything they need; when none are named, every stage but those marked \`default: false\` (costly
+experiments that run when named). A stage reruns when its command or code (with local imports), declared
+params, dependency contents or declared env changed, or its outputs are missing or modified; a parameter set
+seen before is restored from the run cache instead of recomputed.
 
 Options:
   -j, --jobs N        CPU slots for parallel stages (default: number of cores)
@@ -210,7 +211,7 @@ async function commandStatus(args: Args): Promise<number> {
 async function commandDag(args: Args): Promise<number> {
   const project = await open(args);
   const format = args.flags.has('mermaid') ? 'mermaid' : args.flags.has('dot') ? 'dot' : 'text';
-  process.stdout.write(renderDag(project.dag, selectStages(project.dag, args.positional), format, args.flags.has('expand')));
+  process.stdout.write(renderDag(project.dag, selectStages(project.dag, args.positional, true), format, args.flags.has('expand')));
   return 0;
 }
 

@@ -30,6 +30,7 @@ interface RawStage {
   secrets?: string[];
   resources?: { cpus?: number | string; gpus?: number | string; mem?: number | string; time?: string };
   executor?: Executor;
+  default?: boolean;
   foreach?: ParamValue;
   matrix?: Record<string, ParamValue>;
 }
@@ -83,6 +84,8 @@ export interface StageInstance {
   secrets: string[];
   resources: StageResources & { time?: string };
   executor: Executor;
+  /** Run by a `pipe run` that names no stage (`default: false` keeps a costly experiment out of it). */
+  default: boolean;
   /** `file:line:col` of the stage definition, and a locator for its keys. */
   where: string;
   locate(...keys: (string | number)[]): string;
@@ -403,6 +406,7 @@ function buildInstance(
     secrets: raw.secrets ?? [],
     resources: { cpus: num('cpus', 1), gpus: num('gpus', 0), mem, ...(res.time ? { time: res.time } : {}) },
     executor: raw.executor ?? forcedExecutor ?? defaultExecutor,
+    default: raw.default ?? true,
     where,
     locate: locateKey,
   };

@@ -121,9 +121,14 @@ export function checkDependencies(dag: Dag, names: readonly string[]): void {
 }
 
 /** Resolves command-line targets (a stage, a group such as `ingest`, or an instance `train@tiny`) to the
- * targets plus everything they need, in topological order. No targets means the whole pipeline. */
-export function selectStages(dag: Dag, targets: readonly string[]): string[] {
-  if (targets.length === 0) return dag.order;
+ * targets plus everything they need, in topological order. No targets means every stage not marked
+ * `default: false` (with what those need), or with `all`, every stage. */
+export function selectStages(dag: Dag, targets: readonly string[], all = false): string[] {
+  if (targets.length === 0) {
+    const defaults = dag.order.filter((n) => dag.pipeline.stages.get(n)!.default);
+    if (all || defaults.length === dag.order.length) return dag.order;
+    return selectStages(dag, defaults);
+  }
   const wanted = new Set<string>();
   const add = (name: string): void => {
     if (wanted.has(name)) return;

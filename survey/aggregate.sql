@@ -4,6 +4,7 @@
 --   variables  answers_files, respondents_files, profiles_files, questions_files
 --                                                    Parquet tables of the ingested waves
 --              min_n                                 fewest respondents a row may rest on
+--              population_pos                        group_pos of the whole population (past the set's groups)
 --   run_groups(group_pos, attribute, "group")        the group set, in output order
 --   group_rules(wave, group_pos, variable, code)     a respondent whose profile `variable` has `code` in `wave`
 --                                                    is a member (only groups formed in that wave appear)
@@ -15,7 +16,8 @@
 --   missing_codes(wave, qkey, code)                  codes of the kept questions that the family's rules make
 --                                                    missing-data codes (not counted, and reported apart)
 -- Results: repeated_keys (must be empty), pair_status (every question × formed group, with why a pair yields
--- no row), kept_pairs and kept_options (what the rows are made of) and the view uncounted.
+-- no row), kept_pairs and kept_options (what the rows are made of), population_pairs and population_options
+-- (the same for all respondents, per question) and the view uncounted.
 --
 -- The answers table is by far the largest (one row per respondent and question), so it is read twice only, and
 -- joined on 64-bit hashes of (wave, respondent) and (wave, qkey) rather than on the strings, on which the main
@@ -59,7 +61,11 @@ matches AS MATERIALIZED (
 )
 SELECT rkey, group_pos, weight FROM matches WHERE NOT several
 UNION ALL
-SELECT DISTINCT rkey, group_pos, weight FROM matches WHERE several;
+SELECT DISTINCT rkey, group_pos, weight FROM matches WHERE several
+UNION ALL
+-- Everyone with a usable weight belongs to the whole population, whose distribution per question is the
+-- population marginal: counted in the same pass as the groups, at one more member row per respondent.
+SELECT rkey, getvariable('population_pos'), weight::DECIMAL(18, 12) FROM respondent_keys WHERE weight > 0 AND isfinite(weight);
 
 -- The counted (question, option) pairs numbered densely: `slot` and group_pos then span small ranges, which
 -- lets DuckDB aggregate into a directly indexed table (perfect hash aggregate) instead of hashing 80M keys.
@@ -72,7 +78,7 @@ FROM option_codes;
 -- one `members` row per group of its respondent (80M rows at ATP scale). The joins run in the order written: the
 -- planner cannot estimate joins on computed keys and would expand by group first, leaving the option join
 -- 80M rows to probe instead of 22M. The perfect hash table, one per thread, is indexed by the bits of both key
--- ranges (2^20 entries for 23,850 options and 22 groups, 2^21 for 61 groups; about 36 bytes an entry); beyond
+-- ranges (2^20 entries for 23,850 options and 22 groups plus the population, 2^21 for 61 groups; about 36 bytes an entry); beyond
 -- 2^22 entries (150 MB a thread) DuckDB falls back to hashing, which took 2 s more CPU for 61 groups.
 -- Measured and dropped (22 groups, 22M answers): one row per answer with a FILTERed sum and count per group
 -- took 14-20 s of CPU, against 2.3 s here; grouping by (question, option, respondent's set of groups) first
@@ -93,10 +99,16 @@ SELECT s.qid, c.group_pos, s.position, c.n, c.weight
 FROM slot_cells AS c
 JOIN (SELECT DISTINCT slot, qid, position FROM option_slots) AS s ON s.slot = c.slot;
 
--- Every question × group formed in its wave, with totals; refusals count towards n_respondents and
--- weight_sum (the refusal rate is a share of all valid answers).
+-- Every question × group formed in its wave (and × the whole population), with totals; refusals count towards
+-- n_respondents and weight_sum (the refusal rate is a share of all valid answers). A question whose variable
+-- defines the group (GSS `marital` for the married) would only restate membership: such pairs yield no row.
 CREATE OR REPLACE TEMP TABLE pair_status AS
-WITH formed AS (SELECT DISTINCT wave, group_pos FROM group_rules),
+WITH formed AS (
+  SELECT DISTINCT wave, group_pos FROM group_rules
+  UNION ALL
+  SELECT DISTINCT wave, getvariable('population_pos') FROM run_questions
+),
+defining AS (SELECT DISTINCT wave, group_pos, lower(variable) AS variable FROM group_rules),
 pairs AS (
   SELECT q.qid, q.wave, f.group_pos,
          coalesce(sum(c.n), 0)::INTEGER AS n_respondents,
@@ -107,11 +119,14 @@ pairs AS (
   LEFT JOIN cells AS c ON c.qid = q.qid AND c.group_pos = f.group_pos
   GROUP BY ALL
 )
-SELECT *,
-       CASE WHEN n_respondents < getvariable('min_n') THEN 'below_min_n'
+SELECT p.*,
+       CASE WHEN d.variable IS NOT NULL THEN 'defines_group'
+            WHEN n_respondents < getvariable('min_n') THEN 'below_min_n'
             WHEN weight_sum = refused_weight THEN 'all_refused'
             ELSE 'kept' END AS status
-FROM pairs;
+FROM pairs AS p
+JOIN run_questions AS q USING (qid)
+LEFT JOIN defining AS d ON d.wave = p.wave AND d.group_pos = p.group_pos AND d.variable = lower(q.qkey);
 
 -- What the rows are made of (survey/aggregate.ts divides): per kept pair its totals, and the weight of every
 -- answer option someone chose (options nobody chose are absent and get 0). Sums are converted to DOUBLE only
@@ -126,6 +141,13 @@ SELECT c.qid, c.group_pos, c.position, c.weight::DOUBLE AS weight
 FROM cells AS c
 SEMI JOIN kept_pairs AS p ON p.qid = c.qid AND p.group_pos = c.group_pos
 WHERE c.position > 0;
+
+CREATE OR REPLACE TEMP TABLE population_pairs AS
+SELECT * FROM kept_pairs WHERE group_pos = getvariable('population_pos');
+CREATE OR REPLACE TEMP TABLE population_options AS
+SELECT * FROM kept_options WHERE group_pos = getvariable('population_pos');
+DELETE FROM kept_pairs WHERE group_pos = getvariable('population_pos');
+DELETE FROM kept_options WHERE group_pos = getvariable('population_pos');
 
 -- Answers to kept questions that no option takes, from every respondent: those with the family's missing-data
 -- codes, and the others (unlabelled codes, labels a curated option list leaves out). Counted per distinct code

@@ -59,7 +59,7 @@ export interface AggregateOptions {
   minN: number;
   /** Default `listed`. */
   questions?: QuestionSelection;
-  /** Receives rows.jsonl, rows.parquet and summary.json. */
+  /** Receives rows.jsonl, rows.parquet, population.jsonl and summary.json. */
   outDir: string;
   /** Recorded in the summary. */
   waveset: string;
@@ -80,6 +80,7 @@ interface GroupCount {
   rows: number;
   below_min_n: number;
   all_refused: number;
+  defines_group: number;
   members: MemberCode[];
 }
 
@@ -91,6 +92,7 @@ interface WaveSummary {
   excluded_questions: { qkey: string; reason: string }[];
   below_min_n: number;
   all_refused: number;
+  defines_group: number;
   uncounted_answers: number;
   missing_code_answers: number;
   groups: GroupCount[];
@@ -121,6 +123,9 @@ export interface AggregateSummary {
   rows: number;
   below_min_n: number;
   all_refused: number;
+  defines_group: number;
+  /** Questions with a population row (population.jsonl). */
+  population_rows: number;
   excluded_waves: { wave: string; reason: string }[];
   waves: WaveSummary[];
 }
@@ -223,7 +228,7 @@ function prepareGroups(w: WaveInput, profile: WaveProfile, groups: readonly Grou
       s.skipped.push({ attribute: g.attribute, group: g.group, reason: r.reason, message: `${w.id}: ${groupName(g)} skipped: ${r.reason}` });
       return;
     }
-    s.groups.push({ attribute: g.attribute, group: g.group, rows: 0, below_min_n: 0, all_refused: 0, members: r.codes });
+    s.groups.push({ attribute: g.attribute, group: g.group, rows: 0, below_min_n: 0, all_refused: 0, defines_group: 0, members: r.codes });
     for (const c of r.codes) sql.groupRules.push({ wave: w.id, group_pos: pos, variable: c.variable, code: c.code });
   });
 }
@@ -312,15 +317,21 @@ const ROW_COLUMNS = `{qkey: 'VARCHAR', wave: 'VARCHAR', attribute: 'VARCHAR', "g
   options: 'VARCHAR[]', ordinal: 'DOUBLE[]', responses: 'DOUBLE[]', refusal_rate: 'DOUBLE', n_respondents: 'INTEGER',
   weight_sum: 'DOUBLE'}`;
 
-/** The rows of the kept pairs in output order (qid, group_pos), from the SQL's kept_pairs and kept_options. */
-async function keptRows(conn: DuckDBConnection, questions: readonly RunQuestion[], groups: readonly GroupSpec[]): Promise<SubpopRow[]> {
+/** The attribute and group of population.jsonl's rows: all respondents (OpinionQA calls them "Overall"). */
+export const POPULATION = { attribute: 'OVERALL', group: 'Overall' } as const;
+
+/**
+ * The rows of the kept pairs in output order (qid, group_pos), from the SQL's kept_pairs and kept_options (or
+ * population_pairs and population_options, whose group_pos is one past the set's groups).
+ */
+async function keptRows(conn: DuckDBConnection, questions: readonly RunQuestion[], groups: readonly Pick<GroupSpec, 'attribute' | 'group'>[], from: 'kept' | 'population' = 'kept'): Promise<SubpopRow[]> {
   // INTEGER and DOUBLE columns: DuckDB values are JS numbers already, so no conversion pass is needed.
   const columns = async (sql: string) => (await conn.runAndReadAll(sql)).getColumns() as number[][];
   const [qid = [], gpos = [], n = [], weightSum = [], refused = [], answered = []] = await columns(
-    'SELECT qid, group_pos, n_respondents, weight_sum, refused_weight, answered_weight FROM kept_pairs ORDER BY qid, group_pos',
+    `SELECT qid, group_pos, n_respondents, weight_sum, refused_weight, answered_weight FROM ${from}_pairs ORDER BY qid, group_pos`,
   );
   const [oq = [], og = [], position = [], weight = []] = await columns(
-    'SELECT qid, group_pos, position, weight FROM kept_options ORDER BY qid, group_pos, position',
+    `SELECT qid, group_pos, position, weight FROM ${from}_options ORDER BY qid, group_pos, position`,
   );
   let o = 0;
   return qid.map((id, i) => {
@@ -352,6 +363,7 @@ const emptySummary = (w: WaveInput): WaveSummary => ({
   excluded_questions: [],
   below_min_n: 0,
   all_refused: 0,
+  defines_group: 0,
   uncounted_answers: 0,
   missing_code_answers: 0,
   groups: [],
@@ -430,7 +442,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     await conn.run(
       `SET VARIABLE answers_files = ${files('answers')}; SET VARIABLE respondents_files = ${files('respondents')};` +
         `SET VARIABLE profiles_files = ${files('profiles')}; SET VARIABLE questions_files = ${files('questions')};` +
-        `SET VARIABLE min_n = ${Math.trunc(opts.minN)};`,
+        `SET VARIABLE min_n = ${Math.trunc(opts.minN)}; SET VARIABLE population_pos = ${opts.groups.length};`,
     );
     opts.progress?.(`aggregating ${waves.length} waves`);
     await conn.run(fs.readFileSync(path.join(packageRoot, 'survey', 'aggregate.sql'), 'utf8'));
@@ -439,7 +451,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     // Bookkeeping: why pairs yield no row, per wave and group.
     const status = await readAll<{ wave: string; group_pos: number; status: string; n: bigint }>(
       conn,
-      'SELECT wave, group_pos, status, count(*) AS n FROM pair_status GROUP BY ALL',
+      `SELECT wave, group_pos, status, count(*) AS n FROM pair_status WHERE group_pos < ${opts.groups.length} GROUP BY ALL`,
     );
     const waveSummary = new Map(summaries.map((s) => [s.wave, s]));
     for (const r of status) {
@@ -447,7 +459,7 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       const g = opts.groups[r.group_pos]!;
       const gc = s.groups.find((x) => x.attribute === g.attribute && x.group === g.group)!;
       const n = Number(r.n);
-      const key = r.status === 'kept' ? 'rows' : (r.status as 'below_min_n' | 'all_refused');
+      const key = r.status === 'kept' ? 'rows' : (r.status as 'below_min_n' | 'all_refused' | 'defines_group');
       gc[key] += n;
       s[key] += n;
     }
@@ -457,11 +469,14 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
     // own threads meanwhile (awaited in either case, so that no query outlives the connection).
     opts.progress?.('writing rows');
     const rows = await keptRows(conn, sql.runQuestions, opts.groups);
+    const population = await keptRows(conn, sql.runQuestions, [...opts.groups, POPULATION], 'population');
     const uncounted = readAll<{ wave: string; answers: bigint; missing_code_answers: bigint }>(conn, 'SELECT wave, answers, missing_code_answers FROM uncounted');
     const jsonl = path.join(opts.outDir, 'rows.jsonl');
     try {
       rows.forEach((r, i) => checkRow(r, `rows.jsonl:${i + 1}`));
+      population.forEach((r, i) => checkRow(r, `population.jsonl:${i + 1}`));
       writeFileAtomic(jsonl, rowsJsonl(rows));
+      writeFileAtomic(path.join(opts.outDir, 'population.jsonl'), rowsJsonl(population));
     } finally {
       for (const r of await uncounted) {
         const s = waveSummary.get(r.wave)!;
@@ -483,6 +498,8 @@ export async function aggregate(opts: AggregateOptions): Promise<AggregateSummar
       rows: rows.length,
       below_min_n: summaries.reduce((a, s) => a + s.below_min_n, 0),
       all_refused: summaries.reduce((a, s) => a + s.all_refused, 0),
+      defines_group: summaries.reduce((a, s) => a + s.defines_group, 0),
+      population_rows: population.length,
       excluded_waves: excludedWaves,
       waves: summaries,
     };

@@ -57,7 +57,7 @@ export function probabilityPoints(m: ModelResults, cap = SCATTER_POINTS): Probab
   });
 }
 
-function htmlTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+export function htmlTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const cell = (tag: string, text: string, i: number) => `<${tag}${i > 0 ? ' class="num"' : ''}>${escapeHtml(text)}</${tag}>`;
   return [
     '<table>',
@@ -69,9 +69,10 @@ function htmlTable(head: readonly string[], rows: readonly (readonly string[])[]
   ].join('\n');
 }
 
-const figure = (svg: string, caption: string) => `<figure>\n${svg}\n<figcaption class="note">${escapeHtml(caption)}</figcaption>\n</figure>`;
+export const figure = (svg: string, caption: string): string => `<figure>\n${svg}\n<figcaption class="note">${escapeHtml(caption)}</figcaption>\n</figure>`;
 
-export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS): Promise<string> {
+/** `sections`: further body HTML (the experiments' sections), appended after the main report. */
+export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS, sections: readonly string[] = []): Promise<string> {
   const title = 'SubPOP reproduction: results';
   const body: string[] = [`<h1>${escapeHtml(title)}</h1>`, `<p>${escapeHtml(INTRO)}</p>`];
   const cols = columns(results);
@@ -111,5 +112,6 @@ export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS):
     body.push('<h2>WD by attribute</h2>');
     for (const t of attributeTables(results)) body.push(`<h3>${escapeHtml(t.set)}</h3>`, htmlTable(t.head, t.rows));
   }
+  body.push(...sections);
   return page(escapeHtml(title), body.join('\n'));
 }

@@ -121,7 +121,7 @@ export function headlineMetrics(results: Results): Record<string, Record<string,
 export const percent = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 /** A Markdown table; cells are escaped. */
-function table(head: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
+export function table(head: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[]): string {
   const cell = (s: string) => s.replaceAll('|', '\\|');
   const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
   return [line(head), `|${align.map((a) => (a === 'l' ? ':--' : '--:')).join('|')}|`, ...rows.map(line)].join('\n');

@@ -1,4 +1,5 @@
 /** Subpopulation rows for tests that need a few by hand. */
+import type { AuditRow } from '../../survey/audit.js';
 import type { SubpopRow } from '../../survey/rows.js';
 
 /** One group's answers to a Favor/Oppose question; `over` replaces any field. */
@@ -15,4 +16,15 @@ export const subpopRow = (over: Partial<SubpopRow> = {}): SubpopRow => ({
   n_respondents: 1,
   weight_sum: 1,
   ...over,
+});
+
+/** One row of a bias audit: a set's row of a group with its two WDs, size and distance from the population. */
+export const auditRow = (set: string, attribute: string, group: string, zero_shot: number, fine_tuned: number, n: number | null, distance: number | null): AuditRow => ({
+  set,
+  attribute,
+  group,
+  zero_shot,
+  fine_tuned,
+  n_respondents: n,
+  distance,
 });

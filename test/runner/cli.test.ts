@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import test from 'ava';
 import { parseArgs } from '../../runner/cli.js';
-import { makeProject, pipe } from './helpers.js';
+import { exists, makeProject, pipe, read } from './helpers.js';
 
 const graph = `stages:
   fetch:
@@ -64,4 +65,37 @@ test('log prints the last attempt of a stage', async (t) => {
   const r = await pipe(dir, 'log', 's');
   t.is(r.code, 0);
   t.is(r.stdout, 'hello from s');
+});
+
+test('a stage marked default: false runs only when named or needed; dag still shows it', async (t) => {
+  const dir = makeProject({
+    'pipeline.yaml': `stages:
+  base:
+    cmd: echo base > b
+    outs: [b]
+  sweep:
+    default: false
+    foreach: [1, 2]
+    cmd: cat b > s\${item}
+    deps: [b]
+    outs: [s\${item}]
+  summary:
+    default: false
+    cmd: cat s1 s2 > sum
+    deps: [s1, s2]
+    outs: [sum]
+`,
+  });
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const status = JSON.parse((await pipe(dir, 'status', '--json')).stdout) as { stage: string }[];
+  t.deepEqual(status.map((r) => r.stage), ['base']);
+  t.is((await pipe(dir, 'run')).code, 0);
+  t.true(exists(dir, 'b'));
+  t.false(exists(dir, 's1'));
+  t.is((await pipe(dir, 'dag')).stdout, 'base\nsweep ×2  ← base\nsummary  ← sweep');
+  t.is((await pipe(dir, 'run', 'summary')).code, 0);
+  t.is(read(dir, 'sum'), 'base\nbase\n');
+  // A later default run keeps the lock entries of the stages it left out.
+  t.is((await pipe(dir, 'run')).code, 0);
+  t.regex(read(dir, 'pipe.lock'), /summary:/);
 });

@@ -97,6 +97,46 @@ test('weighted shares, refusal split and missing weights, against hand-computed 
   t.deepEqual(rows.map((r) => `${r.qkey}/${r.group}`), ['Q1_W1/Liberal', 'Q1_W1/Conservative', 'Q2_W1/Liberal', 'Q2_W1/Conservative']);
 });
 
+test('population.jsonl: every question over all weighted respondents, whatever their group, against hand-computed values', async (t) => {
+  const { dir, summary } = await run([w1], ideology(['Liberal']));
+  const population = readRows(path.join(dir, 'rows', 'population.jsonl'));
+  // Q1: r1 2.0 Favor, r2 1.0 Oppose, r3 1.0 Favor, r4 0.5 Refused, r6 1.5 Oppose (r5 has no weight): the
+  // Conservatives r4, r6 and the Very liberal r3 count although the set has no group for them.
+  // Answered weight 5.5: Favor 3/5.5, Oppose 2.5/5.5; refusal 0.5/6.
+  const q1 = population.find((r) => r.qkey === 'Q1_W1')!;
+  t.like(q1, { attribute: 'OVERALL', group: 'Overall', wave: 'ATP_W1', n_respondents: 5, weight_sum: 6 });
+  t.true(near(q1.responses, [3 / 5.5, 2.5 / 5.5]));
+  t.true(Math.abs(q1.refusal_rate - 0.5 / 6) < 1e-15);
+  // Q2: r2 1.0 C, r3 1.0 B, r4 0.5 A (r6's 98 is no option): A 0.2, B 0.4, C 0.4.
+  const q2 = population.find((r) => r.qkey === 'Q2_W1')!;
+  t.true(near(q2.responses, [0.2, 0.4, 0.4]));
+  t.is(q2.n_respondents, 3);
+  t.is(summary.population_rows, 2);
+  // The population is no group: it adds no row to rows.jsonl and nothing to the group counts.
+  t.deepEqual(summary.waves[0]!.groups.map((g) => g.group), ['Liberal']);
+});
+
+test('a GSS question whose variable defines the group yields no row for that group, and is counted', async (t) => {
+  const married: GroupSpec = { attribute: 'MARITAL', group: 'Married', membership: { gss: { variable: 'marital', codes: [1] } } };
+  const w: WaveSpec & { family: 'gss' } = {
+    wave: 'GSS_T',
+    family: 'gss',
+    questions: {
+      marital: { text: 'Are you married?', labels: [[1, 'married'], [2, 'widowed'], [5, 'never married']] },
+      happy: { text: 'Are you happy?', labels: [[1, 'very happy'], [2, 'pretty happy'], [3, 'not too happy']] },
+    },
+    respondents: { a: { weight: 1, profile: { marital: 1 } }, b: { weight: 1, profile: { marital: 5 } } },
+    answers: { marital: { a: 1, b: 5 }, happy: { a: 1, b: 3 } },
+    valueLabels: { marital: [[1, 'married'], [2, 'widowed'], [5, 'never married']] },
+  };
+  const { dir, rows, summary } = await run([w], [married]);
+  t.deepEqual(rows.map((r) => `${r.qkey}/${r.group}`), ['happy/Married']);
+  t.is(summary.defines_group, 1);
+  t.like(summary.waves[0]!.groups[0]!, { rows: 1, defines_group: 1 });
+  // The whole population still gets both questions.
+  t.deepEqual(readRows(path.join(dir, 'rows', 'population.jsonl')).map((r) => r.qkey), ['happy', 'marital']);
+});
+
 test('min_n drops rows and counts them; a group that only refused yields no row', async (t) => {
   const w: WaveSpec = {
     ...w1,
@@ -282,13 +322,13 @@ const gss: WaveSpec & { family: 'gss' } = {
   valueLabels: { region: [[1, 'new england'], [2, 'middle atlantic'], [5, 'south atlantic'], [9, 'pacific']], raceacs4: YESNO, raceacs5: YESNO },
 };
 const gssGroups = groupSet(subpops, 'opinionqa61').filter((g) =>
-  ['CREGION/Northeast', 'CREGION/Midwest', 'RACE/Asian', 'SEX/Male'].includes(`${g.attribute}/${g.group}`),
+  ['CREGION/Northeast', 'CREGION/West', 'RACE/Asian', 'SEX/Male', 'MARITAL/Living with a partner'].includes(`${g.attribute}/${g.group}`),
 );
 
 test('GSS: code sets, any_of race flags, missing-code labels, "refused" option, skipped groups', async (t) => {
   const { rows, summary } = await run([gss], gssGroups);
   const s = summary.waves[0]!;
-  t.deepEqual(s.skipped.map((x) => x.message), ['GSS_T: CREGION/Midwest skipped: no gss rule', 'GSS_T: SEX/Male skipped: sexnow1 not present']);
+  t.deepEqual(s.skipped.map((x) => x.message), ['GSS_T: SEX/Male skipped: sexnow1 not present', 'GSS_T: MARITAL/Living with a partner skipped: no gss rule']);
   t.deepEqual(s.groups.find((g) => g.group === 'Asian')!.members.map((m) => m.variable), ['raceacs4', 'raceacs5']);
   t.deepEqual(s.excluded_questions, [{ qkey: 'natbig', reason: '11 options, more than 10' }]);
   // Asian = g1 (1), g2 (3), g3 (2, both flags, counted once)
@@ -299,6 +339,8 @@ test('GSS: code sets, any_of race flags, missing-code labels, "refused" option, 
   t.is(asian.refusal_rate, 0);
   // Northeast = region 1, 2 = g1, g2
   t.true(near(find(rows, 'natenvir', 'Northeast')!.responses, [0.25, 0, 0.75]));
+  // West = region 8, 9 (Mountain, Pacific) = g4
+  t.true(near(find(rows, 'natenvir', 'West')!.responses, [1, 0, 0]));
   // owngun's "refused" is the refusal: Asian 3/6 refused, yes 1 / no 2 among the rest
   const gun = find(rows, 'owngun', 'Asian')!;
   t.deepEqual(gun.options, ['yes', 'no', 'Refused']);
