@@ -42,7 +42,7 @@ function findDeps(ctx: StageContext): ReportDeps {
   const holding = (file: string) => dirs.find((d) => fs.existsSync(path.join(d, file)));
   const boundsDir = holding('bounds.jsonl');
   const marginalDir = holding('marginal.jsonl');
-  const unseenDir = holding(path.join('split', 'manifest.json'));
+  const unseenDir = holding(path.join('split', 'unseen.json'));
   const auditRoot = dirs.find((d) => subfolders(d).some((s) => fs.existsSync(path.join(s, 'audit.json'))));
   const known = [boundsDir, marginalDir, unseenDir, auditRoot];
   const evalRoot = dirs.find((d) => !known.includes(d));

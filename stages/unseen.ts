@@ -7,8 +7,8 @@
  * survey/aggregate.sql, the wave set's tables and curated ordinals) and the main split folder.
  * params: waveset, unseen_groups, min_n, questions (as for the aggregate stage).
  * outs: artifacts/unseen/rows/ (the wider aggregation: rows.jsonl, rows.parquet, population.jsonl,
- * summary.json) and artifacts/unseen/split/ (val.jsonl, test.jsonl and manifest.json; the eval and bounds
- * stages score it like the main split).
+ * summary.json) and artifacts/unseen/split/ (val.jsonl, test.jsonl and unseen.json, the seen, unseen and absent
+ * groups; the eval and bounds stages score it like the main split).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +42,7 @@ export default defineStage(async (ctx) => {
   fs.mkdirSync(splitOut, { recursive: true });
   writeFileAtomic(path.join(splitOut, 'val.jsonl'), rowsJsonl(result.val));
   writeFileAtomic(path.join(splitOut, 'test.jsonl'), rowsJsonl(result.test));
-  const manifest = validate('unseen-manifest', result.manifest, `${splitOut}/manifest.json`);
-  writeFileAtomic(path.join(splitOut, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  const manifest = validate('unseen-manifest', result.manifest, `${splitOut}/unseen.json`);
+  writeFileAtomic(path.join(splitOut, 'unseen.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   ctx.progress({ done: 3, total: 3, unit: 'steps', note: `${result.manifest.unseen.length} unseen groups (val ${result.val.length}, test ${result.test.length} rows), ${result.manifest.absent.length} absent` });
 });

@@ -18,7 +18,7 @@ export interface UnseenResults {
 /** The experiment's folder (artifacts/unseen/): split/manifest.json, eval/<model>/ and bounds/. */
 export function loadUnseen(dir: string): UnseenResults {
   return {
-    manifest: readJson<UnseenManifest>(path.join(dir, 'split', 'manifest.json'), 'unseen-manifest'),
+    manifest: readJson<UnseenManifest>(path.join(dir, 'split', 'unseen.json'), 'unseen-manifest'),
     results: loadResults(path.join(dir, 'eval'), path.join(dir, 'bounds')),
   };
 }

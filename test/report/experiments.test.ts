@@ -50,7 +50,7 @@ function project(): { root: string; deps: string[] } {
   writeJson(a('audit/alpha/audit.json'), { model: 'alpha', sets: audit(rows) });
   fs.cpSync(path.join(fixtures, 'eval', 'alpha'), a('unseen/eval/alpha'), { recursive: true });
   fs.cpSync(path.join(fixtures, 'bounds'), a('unseen/bounds'), { recursive: true });
-  writeJson(a('unseen/split/manifest.json'), {
+  writeJson(a('unseen/split/unseen.json'), {
     group_set: 'opinionqa61',
     seen: ['POLIDEOLOGY/Liberal'],
     unseen: [{ attribute: 'AGE', group: '18-29', rows: { val: 8, test: 0 }, not_formed: ['GSS: age not present'] }],
