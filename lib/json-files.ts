@@ -23,11 +23,19 @@ function readText(file: string): string {
   }
 }
 
+/** Python's json module writes NaN and Infinity, which JSON does not allow: name the key that holds one. */
+function nonJsonNumber(text: string): string | undefined {
+  const m = /[:[,]\s*(-?(?:NaN|Infinity))\b/.exec(text.replace(/"(?:[^"\\]|\\.)*"/g, (s) => ' '.repeat(s.length)));
+  if (!m) return undefined;
+  const key = [...text.slice(0, m.index + 1).matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].at(-1)?.[1];
+  return `${m[1]} is not a JSON number${key ? ` (key "${key}")` : ''}; write null or a finite number`;
+}
+
 function parse(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new FormatError(`${where}: ${(err as Error).message}`);
+    throw new FormatError(`${where}: ${nonJsonNumber(text) ?? (err as Error).message}`);
   }
 }
 

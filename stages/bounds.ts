@@ -8,7 +8,7 @@
  * those files too), config/exclusions.yaml (how families mark refusals and missing codes) and
  * config/subpopulations.yaml (group membership rules).
  * params: bootstrap_samples (100), seed (42), eval_file ('' = none; an external SubPOP-format file gets the
- * uniform bound only, having no respondents).
+ * uniform bound only, having no respondents, as do rows of the authors' released files).
  * outs: artifacts/bounds/ with bounds.jsonl and metrics.json, byte-identical for the same inputs and seed.
  */
 import fs from 'node:fs';
@@ -80,8 +80,8 @@ export async function runBounds(ctx: StageContext): Promise<void> {
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/bounds/ under outs`);
 
   const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, [...SPLIT_SETS]), evalFile || undefined);
-  const withRespondents = sets.filter((s) => (SPLIT_SETS as readonly string[]).includes(s.name));
-  const sampled = withRespondents.flatMap((s) => s.rows);
+  // Only rows aggregated here have respondents to resample; released and external rows get the uniform bound.
+  const sampled = sets.flatMap((s) => s.rows).filter((r) => r.n_respondents !== null);
   const respondents = await rowRespondents(sampled, {
     waves: waveTables(ctx, sampled, configDep(ctx, 'waves.yaml')),
     rules: loadExclusions(configDep(ctx, 'exclusions.yaml')).families,
@@ -127,7 +127,7 @@ export async function runBounds(ctx: StageContext): Promise<void> {
       rows: set.rows.length,
       skipped_rows: set.skipped,
       uniform: summarise(scores(uniform)),
-      human: withRespondents.includes(set) ? summarise(scores(human)) : null,
+      human: set.rows.some((r) => byRow.has(r)) ? summarise(scores(human)) : null,
     });
   }
   const metrics = validate('bounds-metrics', { bootstrap: { samples, seed }, sets: setMetrics }, `${outDir}/metrics.json`);

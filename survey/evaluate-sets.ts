@@ -5,13 +5,12 @@
  * sets through this module, so both score exactly the same rows.
  */
 import path from 'node:path';
-import { readJsonl } from '../lib/json-files.js';
-import { FormatError } from '../lib/schema.js';
 import { MAX_OPTIONS } from './prompts.js';
+import { readReleasedRows, type ReleasedRow } from './released-rows.js';
 import { readRows, type SubpopRow } from './rows.js';
 
 /** A row as scored: the released SubPOP fields, with the wave when the row names one. */
-export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'ordinal' | 'responses' | 'refusal_rate'> & {
+export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'ordinal' | 'responses' | 'refusal_rate' | 'n_respondents'> & {
   wave: string | null;
   /** `file:line` of the row, for messages. */
   where: string;
@@ -21,35 +20,18 @@ export interface EvalSet {
   name: string;
   file: string;
   rows: EvalRow[];
-  /** Rows with more options than the prompt can letter (A–J, refusal included); not scored. */
+  /** Rows of the split with more options than the prompt can letter (A–J, refusal included); not scored. An
+   * external file with such a row is an error instead (survey/released-rows.ts). */
   skipped: number;
 }
 
 export const SPLIT_SETS = ['val', 'test'] as const;
 
-/** Tolerance on Σ responses = 1 (the released file holds it to 2e-16). */
-const SUM_TOLERANCE = 1e-6;
-
-type ReleasedRow = Omit<EvalRow, 'where' | 'wave'> & { wave?: string };
-
-/** Reads a SubPOP-format JSONL file (schemas/released-row.schema.json); errors name `file:line`. */
-export function readReleasedRows(file: string): EvalRow[] {
-  return readJsonl<ReleasedRow>(file, 'released-row').map((r, i) => {
-    const where = `${file}:${i + 1}`;
-    const k = r.options.length - 1;
-    if (r.ordinal.length !== k || r.responses.length !== k) {
-      throw new FormatError(`${where}: ${k} answer options before "Refused" but ${r.ordinal.length} ordinals and ${r.responses.length} responses`);
-    }
-    const sum = r.responses.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new FormatError(`${where}: responses sum to ${sum}, not 1`);
-    return toEvalRow(r, where);
-  });
-}
-
-/** The scored fields of a row (extra keys of an external file, or our bookkeeping columns, are not kept). */
-function toEvalRow(r: ReleasedRow, where: string): EvalRow {
+/** The scored fields of a row (extra keys of an external file, or our bookkeeping columns, are not kept);
+ * `n_respondents` only for rows of the split, whose respondents the bounds may resample. */
+function toEvalRow(r: ReleasedRow, where: string, n_respondents: number | null = null): EvalRow {
   const { qkey, attribute, group, question, options, ordinal, responses, refusal_rate } = r;
-  return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, where };
+  return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, n_respondents, where };
 }
 
 /** The set name of an external file: its base name without `.jsonl`. */
@@ -73,8 +55,8 @@ function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
 export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string>, external?: string): EvalSet[] {
   const sets = SPLIT_SETS.map((name) => {
     const file = split[name];
-    return selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`)));
+    return selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`, r.n_respondents)));
   });
-  if (external) sets.push(selectRows(externalSetName(external), external, readReleasedRows(external)));
+  if (external) sets.push(selectRows(externalSetName(external), external, readReleasedRows(external).map((r, i) => toEvalRow(r, `${external}:${i + 1}`))));
   return sets;
 }

@@ -22,10 +22,8 @@ const external = path.join(root, 'data/subpop_eval.jsonl');
 const built = (async () => {
   await runTinyModel(stageContext({ deps: [split], outs: [base], params: TINY_PARAMS }));
   await runTrain(stageContext({ name: 'train', deps: [split, base], outs: [adapter], params: { model: 'tiny', epochs: 1, batch_size: 16, lr: 1e-2, backend: 'wasm' } }));
-  // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again, and one with eleven options.
+  // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again.
   const released = rows.val.slice(0, 2).map(({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }) => ({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }));
-  const eleven = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
-  released.push({ ...released[0]!, options: [...eleven, 'Refused'], ordinal: eleven.map((_, i) => i + 1), responses: eleven.map(() => 0.1) });
   fs.mkdirSync(path.dirname(external), { recursive: true });
   fs.writeFileSync(external, released.map((r) => JSON.stringify(r) + '\n').join(''));
 })();
@@ -51,7 +49,7 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
   t.true(timings.zero_shot.rowsPerSecond > 0 && timings.fine_tuned.rowsPerSecond > 0);
   t.deepEqual(
     ma.sets.map((s: { name: string; rows: number; skipped_rows: number }) => [s.name, s.rows, s.skipped_rows]),
-    [['val', 22, 0], ['test', 22, 0], ['subpop_eval', 2, 1]],
+    [['val', 22, 0], ['test', 22, 0], ['subpop_eval', 2, 0]],
   );
   t.is(fs.readFileSync(path.join(a, 'losses.jsonl'), 'utf8'), fs.readFileSync(path.join(adapter, 'losses.jsonl'), 'utf8'));
 
@@ -114,7 +112,14 @@ test('eval fails before writing anything when the adapter is missing or the exte
   const bad = path.join(tmp(), 'bad.jsonl');
   fs.writeFileSync(bad, fs.readFileSync(external, 'utf8').split('\n')[0] + '\n{"qkey": "x"}\n');
   await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
-    message: new RegExp(`^${bad}:2: missing key "attribute"`),
+    message: new RegExp(`^${bad}:2 \\(qkey x\\): missing key "attribute"`),
+  });
+  // More options than letters A–J is an error in an external file (rows of the split are skipped instead).
+  const first = JSON.parse(fs.readFileSync(external, 'utf8').split('\n')[0]!) as Record<string, unknown>;
+  const ten = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
+  fs.writeFileSync(bad, `${JSON.stringify({ ...first, options: [...ten, 'Refused'], ordinal: ten.map((_, i) => i + 1), responses: ten.map(() => 0.1) })}\n`);
+  await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
+    message: /^\S+bad\.jsonl:1 \(qkey \S+, \S+\): options has 11 entries; at most 10/,
   });
   // A downloadable model without weights fails with the registry's instructions, before anything is loaded.
   await t.throwsAsync(runEval(stageContext({ name: 'eval', env: { SUBPOP_MODELS_DIR: tmp() }, deps: [split, adapter], outs: [out], params: { ...evalParams, model: 'mistral-7b' } })), {
