@@ -44,10 +44,11 @@ export function readJson<T>(file: string, by: CheckBy<T>): T {
   return checker(by)(parse(readText(file), file), file);
 }
 
-/** One JSON value per line (a final newline is optional); errors name `file:line`. */
-export function readJsonl<T>(file: string, by: CheckBy<T>): T[] {
+/** One JSON value per line (a final newline is optional); errors name `file:line`, or `shownAs:line` when the
+ * file is a local copy of something the user knows by another name (a URL). */
+export function readJsonl<T>(file: string, by: CheckBy<T>, shownAs = file): T[] {
   const check = checker(by);
   const lines = readText(file).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line, i) => check(parse(line, `${file}:${i + 1}`), `${file}:${i + 1}`));
+  return lines.map((line, i) => check(parse(line, `${shownAs}:${i + 1}`), `${shownAs}:${i + 1}`));
 }

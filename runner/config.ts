@@ -247,9 +247,10 @@ function precheck(data: unknown, locate: (keys: readonly (string | number)[], pr
 async function resolveVar(root: string, raw: ParamValue, scope: Scope, where: string, cache: ParseCache): Promise<ParamValue> {
   try {
     if (typeof raw !== 'string') return interpolateDeep(raw, scope);
-    const text = interpolateText(raw, scope);
-    const m = VAR_FILE.exec(text);
-    if (!m) return interpolate(raw, scope);
+    // A single reference keeps its value's type (a map stays a map); only text can name a file.
+    const interpolated = interpolate(raw, scope);
+    const m = typeof interpolated === 'string' ? VAR_FILE.exec(interpolated) : null;
+    if (!m) return interpolated;
     let content: string;
     try {
       content = fs.readFileSync(path.resolve(root, m[1]!), 'utf8');

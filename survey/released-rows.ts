@@ -4,8 +4,8 @@
  * stops with `file:line`, the row's qkey and group, and the key at fault.
  *
  * Checks beyond the schema (numbers must be JSON numbers: Python's NaN is reported by name):
- * - the last option is "Refused", and there are at most ten options (letters A–J, refusal included), the
- *   most a prompt can letter and training can read;
+ * - the last option is "Refused", after at least two answer options, and there are at most ten options
+ *   (letters A–J, refusal included), the most a prompt can letter and training can read;
  * - `ordinal` and `responses` have one entry per answer option (all but the refusal);
  * - `responses` sum to 1 within RESPONSE_SUM_TOLERANCE (the released files hold it to 2e-16; the tolerance
  *   admits files written with fewer digits);
@@ -46,6 +46,7 @@ export function checkReleasedRow(data: unknown, where: string): ReleasedRow {
   const at = place(data, where);
   const row = validate<ReleasedRow>('released-row', data, at);
   const k = row.options.length - 1;
+  if (k < 2) throw new FormatError(`${at}: options has ${row.options.length} entries; a question needs at least two answer options and "Refused"`);
   if (row.options[k] !== 'Refused') throw new FormatError(`${at}: options must end with "Refused" (the last is ${JSON.stringify(row.options[k])})`);
   if (row.options.length > MAX_OPTIONS) {
     throw new FormatError(`${at}: options has ${row.options.length} entries; at most ${MAX_OPTIONS} (letters A–J, "Refused" included) can be prompted and trained`);
@@ -54,18 +55,18 @@ export function checkReleasedRow(data: unknown, where: string): ReleasedRow {
     if (row[key].length !== k) throw new FormatError(`${at}: ${key} has ${row[key].length} entries, but there are ${k} answer options before "Refused"`);
   }
   const sum = row.responses.reduce((a, b) => a + b, 0);
-  if (!(Math.abs(sum - 1) <= RESPONSE_SUM_TOLERANCE)) throw new FormatError(`${at}: responses sum to ${sum}, not 1 (tolerance ${RESPONSE_SUM_TOLERANCE})`);
+  if (!(Math.abs(sum - 1) <= RESPONSE_SUM_TOLERANCE)) throw new FormatError(`${at}: responses sum to ${sum}, not 1 (tolerance ${RESPONSE_SUM_TOLERANCE.toExponential()})`);
   return row;
 }
 
-/** Reads and checks a released-format JSONL file, rows in file order. */
-export function readReleasedRows(file: string): ReleasedRow[] {
-  const rows = readJsonl(file, checkReleasedRow);
+/** Reads and checks a released-format JSONL file, rows in file order; messages name `shownAs` (default: the file). */
+export function readReleasedRows(file: string, shownAs = file): ReleasedRow[] {
+  const rows = readJsonl(file, checkReleasedRow, shownAs);
   const seen = new Map<string, number>();
   rows.forEach((r, i) => {
     const key = `${r.qkey}\u0000${r.attribute}\u0000${r.group}`;
     const first = seen.get(key);
-    if (first !== undefined) throw new FormatError(`${file}:${i + 1}: a second row for qkey ${r.qkey}, ${r.attribute}/${r.group} (the first is line ${first + 1})`);
+    if (first !== undefined) throw new FormatError(`${shownAs}:${i + 1}: a second row for qkey ${r.qkey}, ${r.attribute}/${r.group} (the first is line ${first + 1})`);
     seen.set(key, i);
   });
   return rows;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { uniformBound } from '../../survey/bootstrap.js';
 import { summarise } from '../../survey/evaluate-summary.js';
 import { highRelevanceQkeys, loadHighRelevance } from '../../survey/high-relevance.js';
-import { readReleasedRows, RESPONSE_SUM_TOLERANCE, type ReleasedRow } from '../../survey/released-rows.js';
+import { readReleasedRows, type ReleasedRow } from '../../survey/released-rows.js';
 import { scratch } from '../helpers/files.js';
 
 const fixtures = 'test/fixtures/eval/released';
@@ -65,7 +65,7 @@ test('a released-format file with a bad row stops with file:line, the row and th
   const dir = scratch(t);
   const at = `${path.join(dir, 'subpop_eval.jsonl')}:2 (qkey natdrug, CREGION/South)`;
   const cases: [string, (r: Record<string, unknown>) => void, string][] = [
-    ['sum', (r) => (r['responses'] = [0.5, 0.3, 0.1]), `${at}: responses sum to 0.9, not 1 (tolerance ${RESPONSE_SUM_TOLERANCE})`],
+    ['sum', (r) => (r['responses'] = [0.5, 0.3, 0.1]), `${at}: responses sum to 0.9, not 1 (tolerance 1e-6)`],
     ['ordinals', (r) => (r['ordinal'] = [1, 2]), `${at}: ordinal has 2 entries, but there are 3 answer options before "Refused"`],
     ['responses', (r) => (r['responses'] = [0.5, 0.5]), `${at}: responses has 2 entries, but there are 3 answer options before "Refused"`],
     [
