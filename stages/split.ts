@@ -24,6 +24,9 @@ import { SPLIT_SHUFFLES, SPLIT_UNITS, SPLITS, splitRows, type Role, type SplitSh
 interface ReleasedSource {
   id: string;
   role: Role;
+  file: string;
+  location: string;
+  sha256: string;
 }
 
 export default defineStage((ctx) => {
@@ -76,7 +79,9 @@ export default defineStage((ctx) => {
     sources.join(', '),
   );
   for (const s of SPLITS) writeFileAtomic(path.join(outDir, `${s}.jsonl`), rowsJsonl(out[s]));
-  validate('split-manifest', splitManifest, 'split manifest');
-  writeFileAtomic(path.join(outDir, 'manifest.json'), `${JSON.stringify(splitManifest, null, 2)}\n`);
+  // Which released files the rows came from, so that reports can name what was scored.
+  const withSources = { ...splitManifest, released: released.map(({ id, role, file, location, sha256 }) => ({ id, role, file, location, sha256 })) };
+  validate('split-manifest', withSources, 'split manifest');
+  writeFileAtomic(path.join(outDir, 'manifest.json'), `${JSON.stringify(withSources, null, 2)}\n`);
   ctx.progress({ done: 1, total: 1, note: SPLITS.map((s) => `${s} ${splitManifest.rows[s]}`).join(', ') });
 });

@@ -4,7 +4,10 @@
  * authors' released subpop_eval.jsonl may be added under its own name. The eval and bounds stages load the
  * sets through this module, so both score exactly the same rows.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { readJson } from '../lib/json-files.js';
 import { MAX_OPTIONS } from './prompts.js';
 import { readReleasedRows, type ReleasedRow } from './released-rows.js';
 import { readRows, type SubpopRow } from './rows.js';
@@ -16,9 +19,20 @@ export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question
   where: string;
 };
 
+/** A released file a set's rows were read from, as the report names it. */
+export interface SetSource {
+  file: string;
+  /** Inbox path, URL or path given. */
+  location: string;
+  sha256: string;
+}
+
 export interface EvalSet {
   name: string;
   file: string;
+  /** The released files behind the rows: the external file itself, or those the split read for val (training
+   * files) and test (evaluation files); none for rows aggregated from survey waves. */
+  sources: SetSource[];
   rows: EvalRow[];
   /** Rows of the split with more options than the prompt can letter (A–J, refusal included); not scored. An
    * external file with such a row is an error instead (survey/released-rows.ts). */
@@ -43,9 +57,16 @@ export function externalSetName(file: string): string {
   return name;
 }
 
-function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
+function selectRows(name: string, file: string, sources: SetSource[], all: EvalRow[]): EvalSet {
   const rows = all.filter((r) => r.options.length <= MAX_OPTIONS);
-  return { name, file, rows, skipped: all.length - rows.length };
+  return { name, file, sources, rows, skipped: all.length - rows.length };
+}
+
+/** The released files of the split's manifest (beside its val.jsonl), by role. */
+function releasedSources(split: Record<(typeof SPLIT_SETS)[number], string>): { id: string; role: string; file: string; location: string; sha256: string }[] {
+  const manifest = path.join(path.dirname(split.val), 'manifest.json');
+  if (!fs.existsSync(manifest)) return [];
+  return readJson<{ released?: { id: string; role: string; file: string; location: string; sha256: string }[] }>(manifest, 'split-manifest').released ?? [];
 }
 
 /**
@@ -53,10 +74,16 @@ function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
  * Rows keep their file order.
  */
 export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string>, external?: string): EvalSet[] {
+  const released = releasedSources(split);
   const sets = SPLIT_SETS.map((name) => {
     const file = split[name];
-    return selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`, r.n_respondents)));
+    const sources = released.filter((r) => r.role === (name === 'val' ? 'train' : 'eval')).map(({ file: f, location, sha256 }) => ({ file: f, location, sha256 }));
+    return selectRows(name, file, sources, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`, r.n_respondents)));
   });
-  if (external) sets.push(selectRows(externalSetName(external), external, readReleasedRows(external).map((r, i) => toEvalRow(r, `${external}:${i + 1}`))));
+  if (external) {
+    const rows = readReleasedRows(external).map((r, i) => toEvalRow(r, `${external}:${i + 1}`));
+    const sha256 = createHash('sha256').update(fs.readFileSync(external)).digest('hex');
+    sets.push(selectRows(externalSetName(external), external, [{ file: path.basename(external), location: external, sha256 }], rows));
+  }
   return sets;
 }
