@@ -10,7 +10,7 @@ import { validate } from '../../lib/schema.js';
 import { chooseExamples, examplePool, fewShotPrompt } from '../../survey/few-shot.js';
 import { buildPrompt } from '../../survey/prompts.js';
 import { wasserstein } from '../../survey/wasserstein.js';
-import { jsonl, tmp } from '../helpers/files.js';
+import { jsonl, scratch, tmp } from '../helpers/files.js';
 import { TINY_PARAMS, writeSplit } from '../helpers/split.js';
 import { stageContext } from '../helpers/stage-context.js';
 
@@ -88,7 +88,7 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
 });
 
 test('few_shot_k 0 leaves the few-shot run out', async (t) => {
-  const out = path.join(tmp(), 'tiny');
+  const out = path.join(scratch(t), 'tiny');
   const timings = await evaluate(out, { ...evalParams, eval_file: '', few_shot_k: 0 });
   const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
   validate('eval-metrics', m, 'metrics.json');
@@ -165,7 +165,7 @@ test('eval fails before writing anything when the adapter is missing or the exte
 
 test('a matrix instance takes its model and steering style from the item', async (t) => {
   await built;
-  const out = path.join(tmp(), 'tiny-BIO');
+  const out = path.join(scratch(t), 'tiny-BIO');
   await runEval(stageContext({ name: 'eval@tiny-BIO', item: { model: 'tiny', steering: 'BIO' }, deps: [split, base, adapter], outs: [out], params: { backend: 'wasm', eval_batch_size: 4, few_shot_k: 0 } }));
   const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
   t.like(m, { model: 'tiny', steering: 'BIO' });
