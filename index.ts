@@ -11,6 +11,7 @@ export { isMissingNumber, isMissingString } from './formats/sav/missing.js';
 export { download } from './net/download.js';
 export { extractMember } from './net/zip.js';
 export { fetchWave } from './net/fetch-wave.js';
+export { fetchReleased, loadReleasedManifest } from './net/fetch-released.js';
 export { loadWaveManifest } from './net/waves.js';
 export { defaultRelease, fetchReleaseFile, loadRelease, readReleaseFile } from './net/release.js';
 export { findInboxFile } from './survey/inbox.js';
@@ -19,7 +20,9 @@ export { ingestWave } from './survey/ingest.js';
 // Subpopulation distributions and the split
 export { loadSubpopulations } from './survey/subpopulations.js';
 export { aggregate } from './survey/aggregate.js';
-export { splitRows } from './survey/split.js';
+export { readReleasedRows } from './survey/released-rows.js';
+export { assignQuestionsNumpy, splitRows } from './survey/split.js';
+export { numpyShuffle } from './survey/numpy-legacy.js';
 
 // Prompts, models, fine-tuning
 export { buildPrompt, surveyBlock, STEERING_STYLES, type SteeringStyle } from './survey/prompts.js';
@@ -35,6 +38,8 @@ export { useBackend } from './lm/backend.js';
 export { wasserstein } from './survey/wasserstein.js';
 export { klDivergence, readDistributions, scorePrediction } from './survey/evaluate.js';
 export { summarise } from './survey/evaluate-summary.js';
+export { chooseExamples, examplePool, fewShotPrompt } from './survey/few-shot.js';
+export { loadHighRelevance } from './survey/high-relevance.js';
 export { humanBound, uniformBound } from './survey/bootstrap.js';
 export { loadResults, resultsMarkdown } from './survey/report.js';
 export { reportHtml } from './survey/report-html.js';

@@ -213,7 +213,7 @@ async function main() {
   let missing = 0;
   for (const r of ours) {
     const p = ref.get(`${r.qkey}|${r.attribute}/${r.group}`);
-    if (!p || p.n_respondents !== r.n_respondents || p.responses.length !== r.responses.length) {
+    if (!p || r.weight_sum === null || p.n_respondents !== r.n_respondents || p.responses.length !== r.responses.length) {
       missing += 1;
       continue;
     }

@@ -2,8 +2,8 @@
  * Evaluation throughput of `tiny` on the demo set: builds the demo pipeline's inputs with the stage modules
  * themselves and pipeline.yaml's params (ingest of the embedded demo waves → aggregate → split → tiny-model →
  * train; --epochs and --lr override the training params), then times the eval
- * stage (rows/s, zero-shot and fine-tuned, as it returns them), the bounds stage and the report, and prints the
- * demo results table. Steps whose output already exists in the work folder are reused, so a second run with
+ * stage in each steering style of `eval_steering` (rows/s, zero-shot, few-shot and fine-tuned, as it returns them),
+ * the bounds stage and the report, and prints the demo results table. Steps whose output already exists in the work folder are reused, so a second run with
  * `--work DIR` times the evaluation alone.
  *
  *   npx tsx bench/eval-throughput.ts [--work DIR] [--epochs N] [--lr X] [--batch 16] [--backend auto]
@@ -85,20 +85,31 @@ seconds.train = await stage(
     backend: args.backend,
   }),
 );
-for (const o of ['eval/tiny', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
-let timings: EvalTimings | undefined;
-seconds.eval = await stage(
-  async (c) => (timings = await runEval(c)),
-  ctx('eval', [at('split'), at('models/tiny/base'), at('models/tiny/adapter')], [at('eval/tiny')], { ...pick(['steering']), model: 'tiny', eval_batch_size: Number(args.batch), backend: args.backend }),
-);
-seconds.bounds = await stage(runBounds, ctx('bounds', [at('split'), at('tables'), ...configs, ...ordinals], [at('bounds')], pick(['seed', 'bootstrap_samples'])));
+for (const o of ['eval', 'bounds', 'report']) fs.rmSync(at(o), { recursive: true, force: true });
+const styles = params.eval_steering as string[];
+const timings: Record<string, EvalTimings> = {};
+for (const steering of styles) {
+  seconds[`eval ${steering}`] = await stage(
+    async (c) => (timings[steering] = await runEval(c)),
+    ctx(
+      `eval@tiny-${steering}`,
+      [at('split'), at('models/tiny/base'), at('models/tiny/adapter'), 'config/high-relevance.yaml'],
+      [at(`eval/tiny-${steering}`)],
+      { ...pick(['seed', 'few_shot_k']), eval_batch_size: Number(args.batch), backend: args.backend },
+      { model: 'tiny', steering },
+    ),
+  );
+}
+seconds.bounds = await stage(runBounds, ctx('bounds', [at('split'), at('tables'), ...configs, 'config/high-relevance.yaml', ...ordinals], [at('bounds')], pick(['seed', 'bootstrap_samples'])));
 seconds.report = await stage(runReport, ctx('report', [at('eval'), at('bounds')], [at('report/RESULTS.md'), at('report')], {}));
 
-const metrics = JSON.parse(fs.readFileSync(at('eval/tiny/metrics.json'), 'utf8'));
+const metrics = JSON.parse(fs.readFileSync(at(`eval/tiny-${styles[0]}/metrics.json`), 'utf8'));
 const rows = metrics.sets.reduce((n: number, s: { rows: number }) => n + s.rows, 0);
-console.log(`work folder: ${work}`);
+console.log(`work folder: ${work}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`stage seconds (0 = reused): ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
-console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.prompts} distinct prompts, backend ${metrics.backend}, batch ${args.batch}`);
-for (const [run, t] of Object.entries(timings!)) console.log(`  ${run}: ${t.seconds.toFixed(2)} s, ${t.rowsPerSecond.toFixed(1)} rows/s`);
+console.log(`eval: ${rows} rows (${metrics.sets.map((s: { name: string; rows: number }) => `${s.name} ${s.rows}`).join(', ')}), ${metrics.prompts} distinct prompts, few-shot k = ${metrics.few_shot?.k ?? 0}, backend ${metrics.backend}, batch ${args.batch}`);
+for (const [steering, runs] of Object.entries(timings)) {
+  for (const [run, t] of Object.entries(runs)) console.log(`  ${steering} ${run}: ${t!.seconds.toFixed(2)} s, ${t!.rowsPerSecond.toFixed(1)} rows/s`);
+}
 console.log(`bounds: ${rows} rows in ${seconds.bounds!.toFixed(1)} s (${params.bootstrap_samples} bootstrap samples per row)`);
 console.log(fs.readFileSync(at('report/RESULTS.md'), 'utf8').split('## Readout')[0]);

@@ -50,12 +50,13 @@ export interface DownloadResult {
   size: number;
 }
 
-/** A failed download; `retriable` says whether another attempt may succeed. */
+/** A failed download; `retriable` says whether another attempt may succeed, `status` is the HTTP status that ended it. */
 export class DownloadError extends Error {
   override readonly name = 'DownloadError';
   constructor(
     message: string,
     readonly retriable: boolean,
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -113,7 +114,7 @@ async function downloadToFile(url: URL, tmp: string, options: DownloadOptions, p
         const reason = err instanceof DownloadError ? err.message : `${prefix}: ${(err as Error).message}`;
         if (!retriable) throw err instanceof DownloadError ? err : new DownloadError(reason, false);
         if (attempt >= policy.attempts) {
-          throw new DownloadError(`${reason} (gave up after ${attempt} attempts)`, false);
+          throw new DownloadError(`${reason} (gave up after ${attempt} attempts)`, false, err instanceof DownloadError ? err.status : undefined);
         }
         const wait = backoffDelay(attempt, policy, options.random);
         options.onProgress?.({ done: state.received, total: state.total, note: `retry ${attempt}/${policy.attempts - 1} in ${Math.round(wait)} ms` });
@@ -163,7 +164,7 @@ async function attemptTransfer(url: URL, fh: fs.promises.FileHandle, state: Tran
       body.resume();
       if (status === 416) await restart(state, fh);
       const retriable = status === 408 || status === 416 || status === 425 || status === 429 || status >= 500;
-      throw new DownloadError(`${prefix}: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, retriable);
+      throw new DownloadError(`${prefix}: HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, retriable, status);
     }
     for await (const chunk of body) {
       watchdog.stop(); // a slow disk is not a stalled server

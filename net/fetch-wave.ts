@@ -47,14 +47,26 @@ export interface SourceRecord {
   size: number;
 }
 
-/** Header values from the environment; a missing variable is an error that says how to provide it. */
-export function resolveHeaders(wave: string, headers: Readonly<Record<string, string>> | undefined, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+/** A header value: `$NAME`, or a scheme and `$NAME` (`Bearer $HF_TOKEN`); NAME is an environment variable. */
+export const HEADER_TEMPLATE = /^((?:[A-Za-z][A-Za-z0-9-]* )?)\$([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/**
+ * Header values from the environment; a missing variable is an error that says how to provide it (`stage`
+ * names the pipeline stage whose `secrets` must list it). Values are secrets: never logged or recorded.
+ */
+export function resolveHeaders(
+  label: string,
+  headers: Readonly<Record<string, string>> | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  stage = 'fetch',
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, ref] of Object.entries(headers ?? {})) {
-    const variable = ref.slice(1);
-    const value = env[variable];
-    if (!value) throw new Error(`${wave}: header ${name} takes its value from $${variable}, which is not set (for pipe, also list ${variable} under the fetch stage's secrets)`);
-    out[name] = value;
+  for (const [name, template] of Object.entries(headers ?? {})) {
+    const m = HEADER_TEMPLATE.exec(template);
+    if (!m) throw new Error(`${label}: header ${name} must be $NAME or "Scheme $NAME" (an environment variable), not a literal value`);
+    const value = env[m[2]!];
+    if (!value) throw new Error(`${label}: header ${name} takes its value from $${m[2]}, which is not set (for pipe, also list ${m[2]} under the ${stage} stage's secrets)`);
+    out[name] = `${m[1]}${value}`;
   }
   return out;
 }

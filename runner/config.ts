@@ -22,7 +22,7 @@ interface RawStage {
   desc?: string;
   cmd?: string | string[];
   run?: string;
-  deps?: (string | { path: string; hint?: string })[];
+  deps?: (string | { path: string; hint?: string; optional?: boolean })[];
   params?: string[];
   outs?: string[];
   metrics?: string[];
@@ -33,6 +33,7 @@ interface RawStage {
   default?: boolean;
   foreach?: ParamValue;
   matrix?: Record<string, ParamValue>;
+  when?: ParamValue;
 }
 
 export interface SlurmSettings {
@@ -56,6 +57,8 @@ export interface Dep {
   path: string;
   /** What to do when the path is missing; interpolated only then (it may name things that exist only then). */
   hint?: () => string;
+  /** May be absent: then the stage runs without it, and its appearance (or change) reruns the stage. */
+  optional?: boolean;
   /** `file:line:col` of the declaration. */
   where: string;
 }
@@ -208,7 +211,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}, cach
   const groups = new Map<string, string[]>();
   for (const [group, raw] of Object.entries(data.stages)) {
     const names: string[] = [];
-    for (const { key, item } of expandVariants(raw, scope, (...k) => loc('stages', group, ...k))) {
+    const variants = isWanted(raw, scope, (...k) => loc('stages', group, ...k)) ? expandVariants(raw, scope, (...k) => loc('stages', group, ...k)) : [];
+    for (const { key, item } of variants) {
       const inst = buildInstance(root, positions, group, raw, key, item, scope, params, data.executor ?? 'local', options.executor);
       if (stages.has(inst.name)) throw new ConfigError(`${inst.where}: two instances are named "${inst.name}"`);
       stages.set(inst.name, inst);
@@ -246,9 +250,10 @@ function precheck(data: unknown, locate: (keys: readonly (string | number)[], pr
 async function resolveVar(root: string, raw: ParamValue, scope: Scope, where: string, cache: ParseCache): Promise<ParamValue> {
   try {
     if (typeof raw !== 'string') return interpolateDeep(raw, scope);
-    const text = interpolateText(raw, scope);
-    const m = VAR_FILE.exec(text);
-    if (!m) return interpolate(raw, scope);
+    // A single reference keeps its value's type (a map stays a map); only text can name a file.
+    const interpolated = interpolate(raw, scope);
+    const m = typeof interpolated === 'string' ? VAR_FILE.exec(interpolated) : null;
+    if (!m) return interpolated;
     let content: string;
     try {
       content = fs.readFileSync(path.resolve(root, m[1]!), 'utf8');
@@ -274,6 +279,24 @@ function interpolateDeep(value: ParamValue, scope: Scope): ParamValue {
   if (Array.isArray(value)) return value.map((v) => interpolateDeep(v, scope));
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateDeep(v, scope)]));
   return value;
+}
+
+/** False, null, '', 0 and an empty list or map are "no"; anything else is "yes". */
+function truthy(value: ParamValue | undefined): boolean {
+  if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value !== 'object' || Object.keys(value).length > 0;
+}
+
+/** A stage with `when:` exists only when that value is truthy (no instances otherwise, like an empty foreach). */
+function isWanted(raw: RawStage, scope: Scope, loc: (...k: (string | number)[]) => string): boolean {
+  if (raw.when === undefined) return true;
+  try {
+    return truthy(typeof raw.when === 'string' ? interpolate(raw.when, scope) : raw.when);
+  } catch (err) {
+    if (err instanceof InterpolationError) throw new ConfigError(`${loc('when')}: ${err.message}`);
+    throw err;
+  }
 }
 
 function expandVariants(raw: RawStage, scope: Scope, loc: (...k: (string | number)[]) => string): { key?: string; item?: ParamValue }[] {
@@ -357,7 +380,8 @@ function buildInstance(
     // A dependency that interpolates to nothing (an optional input left empty, e.g. `${eval_file}`) is dropped.
     for (const p of guard(['deps', i], () => interpolatePaths(spec.path, scope)).filter((x) => x !== '')) {
       const hint = spec.hint === undefined ? undefined : () => guard(['deps', i, 'hint'], () => interpolateText(spec.hint!, scope));
-      deps.push({ path: normalizePath(root, p).path, ...(hint !== undefined ? { hint } : {}), where: locateKey('deps', i) });
+      const optional = typeof d === 'object' && d.optional === true;
+      deps.push({ path: normalizePath(root, p).path, ...(hint !== undefined ? { hint } : {}), ...(optional ? { optional } : {}), where: locateKey('deps', i) });
     }
   }
 

@@ -66,7 +66,7 @@ export function buildDag(pipeline: Pipeline): Dag {
       if (found.has(stage.name)) {
         throw new ConfigError(`${dep.where}: stage "${stage.name}" depends on its own output ${dep.path}`);
       }
-      if (found.size === 0 && !fs.existsSync(path.resolve(pipeline.root, dep.path))) {
+      if (found.size === 0 && !dep.optional && !fs.existsSync(path.resolve(pipeline.root, dep.path))) {
         missing.set(stage.name, [...(missing.get(stage.name) ?? []), dep]);
       }
       for (const s of found) ups.add(s);

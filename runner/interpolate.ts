@@ -3,7 +3,8 @@
  *
  * A reference is a dotted path into the scope (`${model}`, `${item.source}`, `${env.HOME}`) and may nest
  * (`${models.${model}.dir}`). As in the shell, `${name:-default}` falls back when the value is unset or empty
- * (a missing key, an unset `env.NAME`) and `${name:+text}` gives `text` only when it is set. `$${` stands for a
+ * (a missing key, an unset `env.NAME`, '', an empty list or map) and `${name:+text}` gives `text` only when it
+ * is set. `$${` stands for a
  * literal `${` (shell variables). A string that is exactly one
  * reference keeps the referenced value's type; elsewhere values are spliced in as text (lists space-joined).
  */
@@ -87,7 +88,8 @@ function lookup(ref: string, scope: Scope): ParamValue {
     return value;
   }
   const value = resolvePath(ref.slice(0, op.index), scope, true);
-  const set = value !== undefined && value !== null && value !== '';
+  const empty = value !== null && typeof value === 'object' && (Array.isArray(value) ? value.length === 0 : Object.keys(value).length === 0);
+  const set = value !== undefined && value !== null && value !== '' && !empty;
   const text = ref.slice(op.index + 2);
   if (op[0] === ':-') return set ? value : text;
   return set ? text : '';

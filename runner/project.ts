@@ -68,14 +68,15 @@ export class Project {
     return this.pipeline.stages.get(name)!;
   }
 
-  /** Current facts of a stage, or the list of its dependencies that do not exist (yet). */
+  /** Current facts of a stage, or the list of its dependencies that do not exist (yet). An absent optional
+   * dependency is left out of the facts, so its appearance reads as a new dependency. */
   facts(stage: StageInstance): { facts: Facts } | { missing: string[] } {
     const deps: HashedPath[] = [];
     const missing: string[] = [];
     for (const d of stage.deps) {
       const h = this.stat.hashPath(this.abs(d.path));
       if (h) deps.push(hashedPath(d.path, h));
-      else missing.push(d.path);
+      else if (!d.optional) missing.push(d.path);
     }
     if (missing.length) return { missing };
     const code = stage.run ? this.code.closure(this.root, stage.run) : undefined;

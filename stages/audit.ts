@@ -3,10 +3,10 @@
  * from the population; per attribute the gap between the best- and worst-served group, zero-shot and
  * fine-tuned.
  *
- * deps: the model's eval folder (artifacts/eval/<model>/, predictions.jsonl), the bounds folder (bounds.jsonl:
+ * deps: the model's eval folder in its training style (artifacts/eval/<model>-<style>/, predictions.jsonl), the bounds folder (bounds.jsonl:
  * the respondents behind each row) and the marginal folder (marginal.jsonl: each row's distance from the
  * population).
- * params: model.
+ * params: model, steering (the style whose evaluation is audited; default QA).
  * outs: artifacts/audit/<model>/audit.json (schemas/audit.schema.json), byte-identical for the same inputs.
  */
 import fs from 'node:fs';
@@ -27,10 +27,11 @@ function depFile(ctx: StageContext, file: string, hint: string): string {
 export function runAudit(ctx: StageContext): void {
   const p = new StageParams(ctx.name, ctx.params);
   const model = p.string('model', 'tiny');
+  const steering = p.string('steering', 'QA');
   const [outDir] = ctx.outs;
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/audit/${model}/ under outs`);
   type Predictions = RowKey & { zero_shot: { wd: number | null }; fine_tuned: { wd: number | null } };
-  const predictions = readJsonl<Predictions>(depFile(ctx, 'predictions.jsonl', `artifacts/eval/${model}/`), 'predictions');
+  const predictions = readJsonl<Predictions>(depFile(ctx, 'predictions.jsonl', `artifacts/eval/${model}-${steering}/`), 'predictions');
   const bounds = readJsonl<RowKey & { n_respondents: number | null }>(depFile(ctx, 'bounds.jsonl', 'artifacts/bounds/'), 'bounds-rows');
   const marginal = readJsonl<RowKey & { wd: number | null }>(depFile(ctx, 'marginal.jsonl', 'artifacts/marginal/'), 'marginal-rows');
   const rows = auditRows(

@@ -6,9 +6,10 @@
  * deps: the split folder; the ingested tables of every wave the rows of the split's evaluation sets name (artifacts/tables/, or
  * each artifacts/tables/<WAVE>/); config/waves.yaml (family and curated ordinals file of each wave — declare
  * those files too), config/exclusions.yaml (how families mark refusals and missing codes) and
- * config/subpopulations.yaml (group membership rules).
+ * config/subpopulations.yaml (group membership rules); config/high-relevance.yaml (every set is also scored
+ * without the authors' high-relevance questions).
  * params: bootstrap_samples (100), seed (42), eval_file ('' = none; an external SubPOP-format file gets the
- * uniform bound only, having no respondents).
+ * uniform bound only, having no respondents, as do rows of the authors' released files).
  * outs: artifacts/bounds/ with bounds.jsonl and metrics.json, byte-identical for the same inputs and seed.
  */
 import fs from 'node:fs';
@@ -23,7 +24,8 @@ import { loadExclusions } from '../survey/aggregate.js';
 import { humanBound, rowSeed, seededDraw, uniformBound, weightedCounts } from '../survey/bootstrap.js';
 import { rowRespondents, type Respondents, type WaveTables } from '../survey/bootstrap-members.js';
 import { loadEvalSets, type EvalRow } from '../survey/evaluate-sets.js';
-import { jsonNumber, summarise } from '../survey/evaluate-summary.js';
+import { jsonNumber, overall, summarise } from '../survey/evaluate-summary.js';
+import { highRelevanceQkeys, loadHighRelevance } from '../survey/high-relevance.js';
 import { loadSubpopulations } from '../survey/subpopulations.js';
 
 /** Tolerance when checking that the respondents reproduce a row's distribution. */
@@ -79,10 +81,10 @@ export async function runBounds(ctx: StageContext): Promise<void> {
   const [outDir] = ctx.outs.filter((o) => !ctx.metrics.includes(o));
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/bounds/ under outs`);
 
-  const splitSets = evalSetFiles(ctx.name, ctx.deps);
-  const sets = loadEvalSets(splitSets, evalFile || undefined);
-  const withRespondents = sets.filter((s) => Object.hasOwn(splitSets, s.name));
-  const sampled = withRespondents.flatMap((s) => s.rows);
+  const sets = loadEvalSets(evalSetFiles(ctx.name, ctx.deps), evalFile || undefined);
+  const highRelevance = highRelevanceQkeys(loadHighRelevance(configDep(ctx, 'high-relevance.yaml')));
+  // Only rows aggregated here have respondents to resample; released and external rows get the uniform bound.
+  const sampled = sets.flatMap((s) => s.rows).filter((r) => r.n_respondents !== null);
   const respondents = await rowRespondents(sampled, {
     waves: waveTables(ctx, sampled, configDep(ctx, 'waves.yaml')),
     rules: loadExclusions(configDep(ctx, 'exclusions.yaml')).families,
@@ -122,13 +124,19 @@ export async function runBounds(ctx: StageContext): Promise<void> {
       }
     }
     const scores = (values: number[]) => set.rows.map((row, i) => ({ attribute: row.attribute, group: row.group, wd: values[i]! }));
+    const hasHuman = set.rows.some((r) => byRow.has(r));
+    const kept = set.rows.map((r) => !highRelevance.has(r.qkey));
+    const highRelevanceRows = kept.filter((x) => !x).length;
+    const without = (values: number[]) => overall(summarise(scores(values).filter((_, i) => kept[i])));
     setMetrics.push({
       name: set.name,
       file: set.file,
       rows: set.rows.length,
       skipped_rows: set.skipped,
       uniform: summarise(scores(uniform)),
-      human: withRespondents.includes(set) ? summarise(scores(human)) : null,
+      human: hasHuman ? summarise(scores(human)) : null,
+      high_relevance_rows: highRelevanceRows,
+      without_high_relevance: highRelevanceRows ? { rows: set.rows.length - highRelevanceRows, uniform: without(uniform), human: hasHuman ? without(human) : null } : null,
     });
   }
   const metrics = validate('bounds-metrics', { bootstrap: { samples, seed }, sets: setMetrics }, `${outDir}/metrics.json`);

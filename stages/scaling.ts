@@ -3,9 +3,9 @@
  * HTML page with the chart — from the evaluation of each fraction's adapter.
  *
  * deps: each subset folder (artifacts/scaling/subsets/<fraction>/, subset.json), each fraction's eval folder
- * (artifacts/scaling/<model>/<fraction>/eval/), the main eval folder of the model (its zero-shot scores are the
- * point with no training data) and the bounds folder.
- * params: model.
+ * (artifacts/scaling/<model>/<fraction>/eval/), the main eval folder of the model in its training style
+ * (artifacts/eval/<model>-<style>/: its zero-shot scores are the point with no training data) and the bounds folder.
+ * params: model, steering.
  * outs: RESULTS-scaling.md and artifacts/scaling/report/ (report.html, and metrics.json: WD per set and
  * fraction, declared as metrics). Byte-identical for the same inputs.
  */
@@ -25,7 +25,7 @@ import type { Subset } from '../survey/scaling.js';
 
 const trim = (p: string): string => path.normalize(p).replace(/\/+$/, '');
 
-function loadScaling(ctx: StageContext, model: string): ScalingResults {
+function loadScaling(ctx: StageContext, model: string, steering: string): ScalingResults {
   const holding = (file: string) => ctx.deps.filter((d) => fs.existsSync(path.join(d, file)));
   const [boundsDir] = holding('bounds.jsonl');
   if (!boundsDir) throw new Error(`${ctx.name}: no bounds folder (with bounds.jsonl) among the dependencies; depend on artifacts/bounds/`);
@@ -33,7 +33,7 @@ function loadScaling(ctx: StageContext, model: string): ScalingResults {
   // A fraction's eval folder sits in the folder named after its foreach key (the fraction as written).
   const fractionOf = (dir: string) => path.basename(path.dirname(trim(dir)));
   const main = evals.find((d) => !holding('subset.json').some((s) => path.basename(trim(s)) === fractionOf(d)));
-  if (!main) throw new Error(`${ctx.name}: no main eval folder among the dependencies; depend on artifacts/eval/${model}/`);
+  if (!main) throw new Error(`${ctx.name}: no main eval folder among the dependencies; depend on artifacts/eval/${model}-${steering}/`);
   const points = holding('subset.json')
     .map((dir) => {
       const subset = readJson<Omit<Subset, 'rows'> & { rows: number }>(path.join(dir, 'subset.json'), 'scaling-subset');
@@ -51,11 +51,12 @@ function loadScaling(ctx: StageContext, model: string): ScalingResults {
 }
 
 export async function runScaling(ctx: StageContext): Promise<void> {
-  const model = new StageParams(ctx.name, ctx.params).string('model', 'tiny');
+  const p = new StageParams(ctx.name, ctx.params);
+  const model = p.string('model', 'tiny');
   const markdown = ctx.outs.find((o) => o.endsWith('.md'));
   const htmlOut = ctx.outs.find((o) => o !== markdown && !ctx.metrics.includes(o));
   if (!markdown || !htmlOut) throw new Error(`${ctx.name}: declare RESULTS-scaling.md and artifacts/scaling/report/ under outs`);
-  const results = loadScaling(ctx, model);
+  const results = loadScaling(ctx, model, p.string('steering', 'QA'));
   const section = scalingSection(results);
   const title = 'SubPOP reproduction: data scaling';
   fs.mkdirSync(htmlOut, { recursive: true });

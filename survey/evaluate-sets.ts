@@ -5,52 +5,48 @@
  * own name. The eval and bounds stages load the
  * sets through this module, so both score exactly the same rows.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonl } from '../lib/json-files.js';
-import { FormatError } from '../lib/schema.js';
+import { readJson } from '../lib/json-files.js';
 import { MAX_OPTIONS } from './prompts.js';
+import { readReleasedRows, type ReleasedRow } from './released-rows.js';
 import { readRows, type SubpopRow } from './rows.js';
 
 /** A row as scored: the released SubPOP fields, with the wave when the row names one. */
-export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'ordinal' | 'responses' | 'refusal_rate'> & {
+export type EvalRow = Pick<SubpopRow, 'qkey' | 'attribute' | 'group' | 'question' | 'options' | 'ordinal' | 'responses' | 'refusal_rate' | 'n_respondents'> & {
   wave: string | null;
   /** `file:line` of the row, for messages. */
   where: string;
 };
 
+/** A released file a set's rows were read from, as the report names it. */
+export interface SetSource {
+  file: string;
+  /** Inbox path, URL or path given. */
+  location: string;
+  sha256: string;
+}
+
 export interface EvalSet {
   name: string;
   file: string;
+  /** The released files behind the rows: the external file itself, or those the split read for val (training
+   * files) and test (evaluation files); none for rows aggregated from survey waves. */
+  sources: SetSource[];
   rows: EvalRow[];
-  /** Rows with more options than the prompt can letter (A–J, refusal included); not scored. */
+  /** Rows of the split with more options than the prompt can letter (A–J, refusal included); not scored. An
+   * external file with such a row is an error instead (survey/released-rows.ts). */
   skipped: number;
 }
 
 export const SPLIT_SETS = ['val', 'test'] as const;
 
-/** Tolerance on Σ responses = 1 (the released file holds it to 2e-16). */
-const SUM_TOLERANCE = 1e-6;
-
-type ReleasedRow = Omit<EvalRow, 'where' | 'wave'> & { wave?: string };
-
-/** Reads a SubPOP-format JSONL file (schemas/released-row.schema.json); errors name `file:line`. */
-export function readReleasedRows(file: string): EvalRow[] {
-  return readJsonl<ReleasedRow>(file, 'released-row').map((r, i) => {
-    const where = `${file}:${i + 1}`;
-    const k = r.options.length - 1;
-    if (r.ordinal.length !== k || r.responses.length !== k) {
-      throw new FormatError(`${where}: ${k} answer options before "Refused" but ${r.ordinal.length} ordinals and ${r.responses.length} responses`);
-    }
-    const sum = r.responses.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new FormatError(`${where}: responses sum to ${sum}, not 1`);
-    return toEvalRow(r, where);
-  });
-}
-
-/** The scored fields of a row (extra keys of an external file, or our bookkeeping columns, are not kept). */
-function toEvalRow(r: ReleasedRow, where: string): EvalRow {
+/** The scored fields of a row (extra keys of an external file, or our bookkeeping columns, are not kept);
+ * `n_respondents` only for rows of the split, whose respondents the bounds may resample. */
+function toEvalRow(r: ReleasedRow, where: string, n_respondents: number | null = null): EvalRow {
   const { qkey, attribute, group, question, options, ordinal, responses, refusal_rate } = r;
-  return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, where };
+  return { qkey, wave: r.wave ?? null, attribute, group, question, options, ordinal, responses, refusal_rate, n_respondents, where };
 }
 
 /** The set name of an external file: its base name without `.jsonl`; it may not be one of `taken`. */
@@ -62,9 +58,16 @@ export function externalSetName(file: string, taken: readonly string[] = SPLIT_S
   return name;
 }
 
-function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
+function selectRows(name: string, file: string, sources: SetSource[], all: EvalRow[]): EvalSet {
   const rows = all.filter((r) => r.options.length <= MAX_OPTIONS);
-  return { name, file, rows, skipped: all.length - rows.length };
+  return { name, file, sources, rows, skipped: all.length - rows.length };
+}
+
+/** The released files of the split's manifest (beside its val.jsonl), by role. */
+function releasedSources(split: Record<(typeof SPLIT_SETS)[number], string>): { id: string; role: string; file: string; location: string; sha256: string }[] {
+  const manifest = path.join(path.dirname(split.val), 'manifest.json');
+  if (!fs.existsSync(manifest)) return [];
+  return readJson<{ released?: { id: string; role: string; file: string; location: string; sha256: string }[] }>(manifest, 'split-manifest').released ?? [];
 }
 
 /**
@@ -72,7 +75,17 @@ function selectRows(name: string, file: string, all: EvalRow[]): EvalSet {
  * lib/split-files.ts `evalSetFiles`), then the external file when given. Rows keep their file order.
  */
 export function loadEvalSets(split: Record<(typeof SPLIT_SETS)[number], string> & Record<string, string>, external?: string): EvalSet[] {
-  const sets = Object.entries(split).map(([name, file]) => selectRows(name, file, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`))));
-  if (external) sets.push(selectRows(externalSetName(external, Object.keys(split)), external, readReleasedRows(external)));
+  const released = releasedSources(split);
+  // val holds training questions, so its released sources are the training files; test those of evaluation.
+  const roleOf: Record<string, string> = { val: 'train', test: 'eval' };
+  const sets = Object.entries(split).map(([name, file]) => {
+    const sources = released.filter((r) => r.role === roleOf[name]).map(({ file: f, location, sha256 }) => ({ file: f, location, sha256 }));
+    return selectRows(name, file, sources, readRows(file).map((r, i) => toEvalRow(r, `${file}:${i + 1}`, r.n_respondents)));
+  });
+  if (external) {
+    const rows = readReleasedRows(external).map((r, i) => toEvalRow(r, `${external}:${i + 1}`));
+    const sha256 = createHash('sha256').update(fs.readFileSync(external)).digest('hex');
+    sets.push(selectRows(externalSetName(external, Object.keys(split)), external, [{ file: path.basename(external), location: external, sha256 }], rows));
+  }
   return sets;
 }

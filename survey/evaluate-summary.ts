@@ -77,3 +77,9 @@ export function summarise(rows: readonly RowScores[], extra: readonly ExtraScore
 
 /** A number for JSON: NaN (undefined WD) becomes null. */
 export const jsonNumber = (v: number): number | null => (Number.isNaN(v) ? null : v);
+
+/** The overall means of a summary, without its breakdown by attribute and group. */
+export function overall(s: Summary): Means {
+  const { attributes: _a, groups: _g, ...means } = s;
+  return means;
+}

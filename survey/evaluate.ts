@@ -67,6 +67,8 @@ export function scorePrediction(row: EvalRow, readout: Readout): Prediction {
 
 export interface ReadOptions {
   style: SteeringStyle;
+  /** The prompt of a row (default: the zero-shot prompt, buildPrompt(row, row, style)). */
+  prompt?: (row: EvalRow) => string;
   batchSize: number;
   /** Prompts per call of the model, between progress reports (default 8 batches). */
   chunk?: number;
@@ -83,7 +85,7 @@ export async function readDistributions(model: ReadoutModel, rows: readonly Eval
   const unique: ReadoutItem[] = [];
   const slot = new Map<string, number>();
   const rowSlot = rows.map((row) => {
-    const item = { prompt: buildPrompt(row, row, o.style), nOptions: row.ordinal.length };
+    const item = { prompt: o.prompt ? o.prompt(row) : buildPrompt(row, row, o.style), nOptions: row.ordinal.length };
     const key = `${item.nOptions}\u0000${item.prompt}`;
     let i = slot.get(key);
     if (i === undefined) {

@@ -13,12 +13,16 @@ import {
   columns,
   columnTitle,
   definitions,
+  HIGH_RELEVANCE_NOTE,
+  highRelevanceTable,
   INTRO,
   mainRows,
   modelNote,
   NO_MODELS,
   READOUT_NOTE,
   readoutRows,
+  sourceLines,
+  undefinedWdNote,
   type ModelResults,
   type Results,
 } from './report.js';
@@ -79,10 +83,18 @@ export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS, 
   if (!cols.length) {
     body.push(`<p>${escapeHtml(NO_MODELS)}</p>`);
   } else {
+    const undefinedWd = undefinedWdNote(cols);
+    const hr = highRelevanceTable(cols);
+    const sources = sourceLines(cols);
     body.push(
       '<h2>WD by evaluation set</h2>',
       htmlTable(['Method', ...cols.map(columnTitle)], mainRows(cols).map(([label, cells]) => [label, ...cells])),
       `<dl>${definitions(results.bounds?.bootstrap).map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl>`,
+      ...(undefinedWd ? [`<p class="note">${escapeHtml(undefinedWd.replaceAll('**', ''))}</p>`] : []),
+      ...(hr.cols.length
+        ? ['<h2>Without the high-relevance questions</h2>', `<p class="note">${escapeHtml(HIGH_RELEVANCE_NOTE)}</p>`, htmlTable(['Method', ...hr.cols.map(columnTitle)], hr.rows.map(([label, cells]) => [label, ...cells]))]
+        : []),
+      ...(sources.length ? ['<h2>Files scored</h2>', `<ul>${sources.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`] : []),
       '<h2>Readout</h2>',
       `<p class="note">${escapeHtml(READOUT_NOTE)}</p>`,
       htmlTable(['', ...cols.map(columnTitle)], readoutRows(cols).map(([label, cells]) => [label, ...cells])),
@@ -91,9 +103,13 @@ export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS, 
       '<h2>WD per subpopulation</h2>',
     );
     for (const c of cols) {
-      body.push(`<h3>${escapeHtml(columnTitle(c))}</h3>`, figure(await renderSvg(groupWdSpec(c.set.zero_shot, c.set.fine_tuned, c.bounds?.human)), 'Mean WD over the group’s rows; lower is better.'));
+      for (const r of c.runs) {
+        const title = `${columnTitle(c)} (${r.steering})`;
+        body.push(`<h3>${escapeHtml(title)}</h3>`, figure(await renderSvg(groupWdSpec(r.set.zero_shot, r.set.fine_tuned, c.bounds?.human)), 'Mean WD over the group’s rows; lower is better.'));
+      }
     }
-    const losses = results.models.flatMap(lossPoints);
+    // Every style of a model copies the same adapter's curve: one per model.
+    const losses = results.models.filter((m, i, all) => all.findIndex((o) => o.metrics.model === m.metrics.model) === i).flatMap(lossPoints);
     body.push('<h2>Training loss</h2>');
     body.push(
       losses.length
@@ -105,7 +121,7 @@ export async function reportHtml(results: Results, scatterCap = SCATTER_POINTS, 
       const points = probabilityPoints(m, scatterCap);
       if (!points.length) continue;
       body.push(
-        `<h3>${escapeHtml(m.metrics.model)}</h3>`,
+        `<h3>${escapeHtml(`${m.metrics.model} (${m.metrics.steering})`)}</h3>`,
         figure(await renderSvg(scatterSpec(points)), `Every option of every evaluated row (at most ${scatterCap} points per panel, every k-th kept); the dashed line is a perfect prediction.`),
       );
     }

@@ -15,8 +15,9 @@ export interface SubpopRow {
   ordinal: number[];
   responses: number[];
   refusal_rate: number;
-  n_respondents: number;
-  weight_sum: number;
+  /** null when the row comes from a released file, which does not carry it. */
+  n_respondents: number | null;
+  weight_sum: number | null;
 }
 
 /** Tolerance on Σ responses = 1. */

@@ -10,9 +10,13 @@
  * survey (role `eval`), held-out waves, and — for unseen-subpopulation experiments — every row of a held-out
  * group or attribute, whatever its question. An evaluation wave may form an evaluation set of its own
  * (`eval_set` in config/waves.yaml, e.g. opinionqa): its rows go there instead of test, scored separately.
+ *
+ * The `numpy` shuffle instead rebuilds the authors' own split from their released file, whose row order is
+ * theirs: numpy's seeded shuffle of the qkeys in order of first appearance (survey/numpy-legacy.ts).
  */
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { numpyShuffle, pythonRound } from './numpy-legacy.js';
 import type { SubpopRow } from './rows.js';
 
 export type Split = 'train' | 'val' | 'test';
@@ -23,6 +27,9 @@ export type Role = 'train' | 'eval';
 /** What the split shuffles: qkeys (SubPOP), or question stems shared across waves. */
 export type SplitUnit = 'question' | 'stem';
 export const SPLIT_UNITS: readonly SplitUnit[] = ['question', 'stem'];
+/** How questions are shuffled: sorted then xoroshiro128+ (order-free), or the authors' numpy shuffle in row order. */
+export type SplitShuffle = 'canonical' | 'numpy';
+export const SPLIT_SHUFFLES: readonly SplitShuffle[] = ['canonical', 'numpy'];
 
 /** A Pew qkey without its wave suffix: SATIS_W120 → SATIS. Other keys are their own stem. */
 export function questionStem(qkey: string): string {
@@ -35,6 +42,8 @@ export interface SplitOptions {
   trainRatio: number;
   /** Default `question`. */
   by?: SplitUnit;
+  /** Default `canonical`. */
+  shuffle?: SplitShuffle;
   /** Wave → role, for every wave the rows may name. */
   roles: ReadonlyMap<string, Role>;
   holdoutWaves?: readonly string[];
@@ -52,6 +61,7 @@ export interface SplitManifest {
   seed: number;
   train_ratio: number;
   split_by: SplitUnit;
+  shuffle: SplitShuffle;
   holdout: { waves: string[]; groups: string[]; attributes: string[] };
   /** Evaluation sets besides test, each written to <name>.jsonl (sorted). */
   eval_sets: string[];
@@ -79,6 +89,20 @@ export function assignQuestions(qkeys: Iterable<string>, seed: number, trainRati
   }
   const nTrain = Math.round(trainRatio * sorted.length);
   return new Map(sorted.map((q, i) => [q, i < nTrain ? 'train' : 'val']));
+}
+
+/**
+ * The authors' assignment (scripts/data_generation/prepare_finetuning_data.py): numpy's seeded shuffle of the
+ * distinct qkeys in order of first appearance; train = the first round(train_ratio × N), validation = the next
+ * round(val_ratio × N), where val_ratio = 1 − train_ratio (to 15 digits, so 0.9 gives their 0.1) and round is
+ * Python's; a question left over by rounding halves goes to test, as theirs does.
+ */
+export function assignQuestionsNumpy(qkeysInOrder: Iterable<string>, seed: number, trainRatio: number): Map<string, Split> {
+  const shuffled = numpyShuffle([...new Set(qkeysInOrder)], seed);
+  const valRatio = Number((1 - trainRatio).toPrecision(15));
+  const nTrain = pythonRound(trainRatio * shuffled.length);
+  const nVal = pythonRound(valRatio * shuffled.length);
+  return new Map(shuffled.map((q, i) => [q, i < nTrain ? 'train' : i < nTrain + nVal ? 'val' : 'test']));
 }
 
 function byCodeUnits(a: string, b: string): number {
@@ -133,8 +157,12 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
   for (const a of holdoutAttributes) if (!seenAttributes.has(a)) throw new Error(`holdout_attributes: no rows of attribute "${a}"`);
 
   const by = opts.by ?? 'question';
+  const shuffle = opts.shuffle ?? 'canonical';
   const unit = by === 'stem' ? (r: SubpopRow) => questionStem(r.qkey) : (r: SubpopRow) => r.qkey;
-  const assignment = assignQuestions(rows.filter(trainingWave).map(unit), opts.seed, opts.trainRatio);
+  const assignment: Map<string, Split> =
+    shuffle === 'numpy'
+      ? assignQuestionsNumpy(input.filter(trainingWave).map(unit), opts.seed, opts.trainRatio)
+      : assignQuestions(rows.filter(trainingWave).map(unit), opts.seed, opts.trainRatio);
   const perSet = <T>(make: () => T): Record<string, T> => Object.fromEntries(names.map((n) => [n, make()]));
   const out = perSet((): SubpopRow[] => []) as SplitResult['rows'];
   const questions = perSet(() => new Set<string>());
@@ -158,6 +186,7 @@ export function splitRows(input: readonly SubpopRow[], opts: SplitOptions, where
     seed: opts.seed,
     train_ratio: opts.trainRatio,
     split_by: by,
+    shuffle,
     holdout: { waves: [...holdoutWaves], groups: [...holdoutGroups], attributes: [...holdoutAttributes] },
     eval_sets: evalSets,
     rows: Object.fromEntries(names.map((n) => [n, out[n]!.length])) as Counts,

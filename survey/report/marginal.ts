@@ -4,7 +4,7 @@
  */
 import type { Summary } from '../evaluate-summary.js';
 import type { MarginalSetMetrics } from '../marginal.js';
-import { columns, columnTitle, fixed, type Results } from '../report.js';
+import { columns, columnTitle, firstRun, fixed, type Results } from '../report.js';
 import type { Section } from './sections.js';
 
 export interface MarginalMetrics {
@@ -26,7 +26,7 @@ function groupsBelow(model: Summary, marginal: Summary | null | undefined): stri
 }
 
 export function marginalSection(results: Results, marginal: MarginalMetrics): Section {
-  const cols = columns(results).map((c) => ({ c, m: marginal.sets.find((s) => s.name === c.set.name && s.rows === c.set.rows)?.marginal }));
+  const cols = columns(results).map((c) => ({ c, set: firstRun(c).set, m: marginal.sets.find((s) => s.name === c.name && s.rows === firstRun(c).set.rows)?.marginal }));
   return {
     title: 'Population-marginal baseline',
     blocks: [
@@ -43,11 +43,11 @@ export function marginalSection(results: Results, marginal: MarginalMetrics): Se
         head: ['', ...cols.map(({ c }) => columnTitle(c))],
         rows: [
           ['Population marginal', ...cols.map(({ m }) => fixed(m?.wd))],
-          ['Zero-shot', ...cols.map(({ c }) => fixed(c.set.zero_shot.wd))],
-          ['Fine-tuned', ...cols.map(({ c }) => fixed(c.set.fine_tuned.wd))],
-          ['Zero-shot ÷ marginal', ...cols.map(({ c, m }) => ratio(c.set.zero_shot.wd, m?.wd))],
-          ['Fine-tuned ÷ marginal', ...cols.map(({ c, m }) => ratio(c.set.fine_tuned.wd, m?.wd))],
-          ['Groups where fine-tuned beats the marginal', ...cols.map(({ c, m }) => groupsBelow(c.set.fine_tuned, m))],
+          ['Zero-shot', ...cols.map(({ set }) => fixed(set.zero_shot.wd))],
+          ['Fine-tuned', ...cols.map(({ set }) => fixed(set.fine_tuned.wd))],
+          ['Zero-shot ÷ marginal', ...cols.map(({ set, m }) => ratio(set.zero_shot.wd, m?.wd))],
+          ['Fine-tuned ÷ marginal', ...cols.map(({ set, m }) => ratio(set.fine_tuned.wd, m?.wd))],
+          ['Groups where fine-tuned beats the marginal', ...cols.map(({ set, m }) => groupsBelow(set.fine_tuned, m))],
         ],
       },
       {

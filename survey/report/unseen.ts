@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { readJson } from '../../lib/json-files.js';
 import { groupWdSpec } from '../report-charts.js';
-import { attributeTables, columns, columnTitle, fixed, loadResults, percent, wdReduction, type Results } from '../report.js';
+import { attributeTables, columns, columnTitle, firstRun, fixed, loadResults, percent, wdReduction, type Column, type Results } from '../report.js';
 import type { UnseenManifest } from '../unseen.js';
 import type { Block, Section } from './sections.js';
 
@@ -15,7 +15,7 @@ export interface UnseenResults {
   results: Results;
 }
 
-/** The experiment's folder (artifacts/unseen/): split/manifest.json, eval/<model>/ and bounds/. */
+/** The experiment's folder (artifacts/unseen/): split/unseen.json, eval/<model>-<style>/ and bounds/. */
 export function loadUnseen(dir: string): UnseenResults {
   return {
     manifest: readJson<UnseenManifest>(path.join(dir, 'split', 'unseen.json'), 'unseen-manifest'),
@@ -26,7 +26,12 @@ export function loadUnseen(dir: string): UnseenResults {
 export function unseenSection(unseen: UnseenResults, main: Results): Section {
   const { manifest } = unseen;
   const cols = columns(unseen.results);
-  const seen = (model: string, set: string) => columns(main).find((c) => c.model === model && c.set.name === set);
+  const scores = (c: Column) => firstRun(c).set;
+  const mainColumns = columns(main);
+  const seenFineTuned = (c: Column) => {
+    const m = mainColumns.find((x) => x.model === c.model && x.name === c.name);
+    return m && scores(m).fine_tuned.wd;
+  };
   const missingIn = (set: 'val' | 'test') =>
     manifest.unseen.filter((g) => g.rows[set] === 0).map((g) => `${g.attribute}/${g.group}${g.not_formed.length ? ` (${g.not_formed.join('; ')})` : ''}`);
   const blocks: Block[] = [
@@ -45,12 +50,12 @@ export function unseenSection(unseen: UnseenResults, main: Results): Section {
       rows: [
         ['Uniform (upper bound)', ...cols.map((c) => fixed(c.bounds?.uniform.wd))],
         ['Human (bootstrap, lower bound)', ...cols.map((c) => fixed(c.bounds?.human?.wd))],
-        ['Zero-shot', ...cols.map((c) => fixed(c.set.zero_shot.wd))],
-        ['Fine-tuned', ...cols.map((c) => fixed(c.set.fine_tuned.wd))],
-        ['WD reduction (zero-shot → fine-tuned)', ...cols.map((c) => percent(wdReduction(c.set.zero_shot.wd, c.set.fine_tuned.wd)))],
-        ['Seen groups, fine-tuned (main evaluation)', ...cols.map((c) => fixed(seen(c.model, c.set.name)?.set.fine_tuned.wd))],
-        ['Rows (with a defined WD)', ...cols.map((c) => `${c.set.rows} (${c.set.zero_shot.wd_rows})`)],
-        ['Groups', ...cols.map((c) => String(c.set.zero_shot.groups.length))],
+        ['Zero-shot', ...cols.map((c) => fixed(scores(c).zero_shot.wd))],
+        ['Fine-tuned', ...cols.map((c) => fixed(scores(c).fine_tuned.wd))],
+        ['WD reduction (zero-shot → fine-tuned)', ...cols.map((c) => percent(wdReduction(scores(c).zero_shot.wd, scores(c).fine_tuned.wd)))],
+        ['Seen groups, fine-tuned (main evaluation)', ...cols.map((c) => fixed(seenFineTuned(c)))],
+        ['Rows (with a defined WD)', ...cols.map((c) => `${scores(c).rows} (${scores(c).zero_shot.wd_rows})`)],
+        ['Groups', ...cols.map((c) => String(scores(c).zero_shot.groups.length))],
       ],
     },
   ];
@@ -63,7 +68,7 @@ export function unseenSection(unseen: UnseenResults, main: Results): Section {
   }
   blocks.push({ kind: 'terms', items: notes });
   for (const c of cols) {
-    blocks.push({ kind: 'chart', spec: groupWdSpec(c.set.zero_shot, c.set.fine_tuned, c.bounds?.human), caption: `${columnTitle(c)}: mean WD per unseen group; lower is better.` });
+    blocks.push({ kind: 'chart', spec: groupWdSpec(scores(c).zero_shot, scores(c).fine_tuned, c.bounds?.human), caption: `${columnTitle(c)}: mean WD per unseen group; lower is better.` });
   }
   return { title: 'Unseen subpopulations', blocks };
 }

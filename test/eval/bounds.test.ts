@@ -83,7 +83,7 @@ const setup = (async () => {
     waves,
     'sets:\n  t:\n    ATP_W1: {family: atp, role: train, format: sav, source: a.sav}\n    GSS_T: {family: gss, role: eval, format: sav, source: g.sav}\n',
   );
-  const configs = [waves, path.join(repo, 'config/exclusions.yaml'), path.join(repo, 'config/subpopulations.yaml')];
+  const configs = [waves, path.join(repo, 'config/exclusions.yaml'), path.join(repo, 'config/subpopulations.yaml'), path.join(repo, 'config/high-relevance.yaml')];
   return { root, tables, configs };
 })();
 
@@ -143,4 +143,21 @@ test('bounds refuse rows the tables do not reproduce or groups they cannot form,
   fs.writeFileSync(curated, fs.readFileSync((await setup).configs[0]!, 'utf8').replace('source: g.sav', 'source: g.sav, ordinals: demo/gss/ordinals.yaml'));
   await t.throwsAsync(bounds(VAL, { bootstrap_samples: 10, seed: 1 }, out, curated), { message: 'bounds: declare demo/gss/ordinals.yaml (the curated ordinals of GSS_T) under deps' });
   t.false(fs.existsSync(out));
+});
+
+test('released rows (no respondents) get the uniform bound only; high-relevance questions are also left out', async (t) => {
+  // SubPOP-Train rows as the released stage writes them: no respondent counts, a wave that has no tables, one
+  // with placeholder ordinals (all 1.0, no WD); `attend` is one of the authors' high-relevance questions.
+  const released = (over: Partial<SubpopRow>) => row({ wave: 'SUBPOP_TRAIN', n_respondents: null, weight_sum: null, ...over });
+  const val = [released({ qkey: 'attend' }), released({ qkey: 'Q9_W68', ordinal: [1, 1] })];
+  const { lines, metrics } = await bounds(val, { bootstrap_samples: 10, seed: 1 });
+  validate('bounds-metrics', metrics, 'metrics.json');
+  t.deepEqual(lines.slice(0, 2).map((l) => [l.n_respondents, l.human]), [[null, null], [null, null]]);
+  t.true(Math.abs((lines[0]!.uniform as number) - 1 / 3) < 1e-12);
+  t.is(lines[1]!.uniform, null);
+  t.like(metrics.sets[0], { rows: 2, human: null, uniform: { wd_rows: 1 }, high_relevance_rows: 1 });
+  t.deepEqual(metrics.sets[0].without_high_relevance, { rows: 1, uniform: { rows: 1, wd_rows: 0, wd: null }, human: null });
+  // The test rows, aggregated from the tables, still get their human bound.
+  t.like(metrics.sets[1], { high_relevance_rows: 0, without_high_relevance: null });
+  t.not(metrics.sets[1].human, null);
 });

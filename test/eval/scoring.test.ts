@@ -7,7 +7,7 @@ import { subpopRow } from '../helpers/rows.js';
 const close = (a: number | null | undefined, b: number, tol = 1e-12): boolean => typeof a === 'number' && Math.abs(a - b) <= tol;
 
 function row(over: Partial<EvalRow>): EvalRow {
-  const { n_respondents: _n, weight_sum: _w, ...fields } = subpopRow();
+  const { weight_sum: _w, ...fields } = subpopRow();
   return { ...fields, where: 'rows.jsonl:1', ...over };
 }
 

@@ -1,14 +1,17 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runTinyModel } from '../../stages/tiny-model.js';
 import { runTrain } from '../../stages/train.js';
 import { runEval, type EvalTimings } from '../../stages/eval.js';
 import { loadModel } from '../../lm/load.js';
+import { letterIdGroups } from '../../lm/readout.js';
 import { validate } from '../../lib/schema.js';
+import { chooseExamples, examplePool, fewShotPrompt } from '../../survey/few-shot.js';
 import { buildPrompt } from '../../survey/prompts.js';
 import { wasserstein } from '../../survey/wasserstein.js';
-import { jsonl, tmp } from '../helpers/files.js';
+import { jsonl, scratch, tmp } from '../helpers/files.js';
 import { TINY_PARAMS, writeSplit } from '../helpers/split.js';
 import { stageContext } from '../helpers/stage-context.js';
 
@@ -22,10 +25,10 @@ const external = path.join(root, 'data/subpop_eval.jsonl');
 const built = (async () => {
   await runTinyModel(stageContext({ deps: [split], outs: [base], params: TINY_PARAMS }));
   await runTrain(stageContext({ name: 'train', deps: [split, base], outs: [adapter], params: { model: 'tiny', epochs: 1, batch_size: 16, lr: 1e-2, backend: 'wasm' } }));
-  // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again, and one with eleven options.
+  // The released SubPOP layout: no wave or bookkeeping columns. Two val rows again, the second under the qkey of a
+  // high-relevance question of SubPOP-Eval.
   const released = rows.val.slice(0, 2).map(({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }) => ({ qkey, attribute, group, question, options, ordinal, responses, refusal_rate }));
-  const eleven = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
-  released.push({ ...released[0]!, options: [...eleven, 'Refused'], ordinal: eleven.map((_, i) => i + 1), responses: eleven.map(() => 0.1) });
+  released[1]!.qkey = 'satjob';
   fs.mkdirSync(path.dirname(external), { recursive: true });
   fs.writeFileSync(external, released.map((r) => JSON.stringify(r) + '\n').join(''));
 })();
@@ -48,12 +51,18 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
   // 22 + 22 + 2 rows; identical prompts (the external rows repeat val rows) are read once.
   t.is(ma.prompts, 22 + 22);
   // The timings are returned (and logged) rather than written.
-  t.true(timings.zero_shot.rowsPerSecond > 0 && timings.fine_tuned.rowsPerSecond > 0);
+  t.true(timings.zero_shot!.rowsPerSecond > 0 && timings.few_shot!.rowsPerSecond > 0 && timings.fine_tuned!.rowsPerSecond > 0);
+  // Few-shot by default: three examples asked, two available (each group has two training questions).
+  t.like(ma.few_shot, { k: 3, seed: 42 });
+  t.true(ma.few_shot.prompts >= 44);
   t.deepEqual(
     ma.sets.map((s: { name: string; rows: number; skipped_rows: number }) => [s.name, s.rows, s.skipped_rows]),
-    [['val', 22, 0], ['test', 22, 0], ['subpop_eval', 2, 1]],
+    [['val', 22, 0], ['test', 22, 0], ['subpop_eval', 2, 0]],
   );
   t.is(fs.readFileSync(path.join(a, 'losses.jsonl'), 'utf8'), fs.readFileSync(path.join(adapter, 'losses.jsonl'), 'utf8'));
+  // The external file is named with its sha256; the split sets, aggregated here, have no released sources.
+  t.deepEqual(ma.sets.map((s: { sources: unknown[] }) => s.sources.length), [0, 0, 1]);
+  t.deepEqual(ma.sets[2].sources[0], { file: 'subpop_eval.jsonl', location: external, sha256: createHash('sha256').update(fs.readFileSync(external)).digest('hex') });
 
   const lines = jsonl(path.join(a, 'predictions.jsonl'));
   lines.forEach((l, i) => validate('predictions', l, `predictions.jsonl:${i + 1}`));
@@ -71,6 +80,23 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
   t.is(test.zero_shot.wd_rows, 21);
   const wds = lines.slice(22, 44).map((l) => (l.zero_shot as { wd: number | null }).wd).filter((w): w is number => w !== null);
   t.true(Math.abs(test.zero_shot.wd - wds.reduce((x, y) => x + y, 0) / wds.length) < 1e-15);
+  // Every set is also scored without the high-relevance questions: here one external row (satjob).
+  t.deepEqual(ma.sets.map((s: { high_relevance_rows: number }) => s.high_relevance_rows), [0, 0, 1]);
+  t.is(ma.sets[0].without_high_relevance, null);
+  const without = ma.sets[2].without_high_relevance;
+  t.is(without.rows, 1);
+  for (const run of ['zero_shot', 'few_shot', 'fine_tuned'] as const) t.is(without[run].wd, (lines[44]![run] as { wd: number }).wd, run);
+});
+
+test('few_shot_k 0 leaves the few-shot run out', async (t) => {
+  const out = path.join(scratch(t), 'tiny');
+  const timings = await evaluate(out, { ...evalParams, eval_file: '', few_shot_k: 0 });
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  validate('eval-metrics', m, 'metrics.json');
+  t.is(m.few_shot, null);
+  t.false('few_shot' in m.sets[0]);
+  t.false('few_shot' in jsonl(path.join(out, 'predictions.jsonl'))[0]!);
+  t.is(timings.few_shot, undefined);
 });
 
 test('eval readout: both letter spellings summed over the first len(ordinal) letters, renormalised, with the raw letter mass', async (t) => {
@@ -96,6 +122,14 @@ test('eval readout: both letter spellings summed over the first len(ordinal) let
     t.true(Math.abs(got.letter_mass - total / z) < 1e-5);
     t.true(Math.abs(got.wd - wasserstein(row.responses, got.distribution, row.ordinal)) < 1e-12);
   }
+  // The few-shot run reads its own prompt: the steering context, the group's answered training questions, the row.
+  const row = rows.val[0]!;
+  const prompt = fewShotPrompt(row, row, 'QA', chooseExamples(row, examplePool(rows.train), 3, 42));
+  t.true(prompt.endsWith(buildPrompt(row, row, 'QA').split('keeping in mind your previous answers.\n')[1]!));
+  const logits = m.lastLogits(m.promptIds(prompt));
+  const letters = letterIdGroups(m.tokenizer, row.ordinal.length).map((ids) => ids.reduce((s, id) => s + Math.exp(logits[id]!), 0));
+  const total = letters.reduce((x, y) => x + y, 0);
+  (lines[0]!.few_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5, `few-shot letter ${j}`));
   m.dispose();
 });
 
@@ -117,11 +151,37 @@ test('eval fails before writing anything when the adapter is missing or the exte
   const bad = path.join(tmp(), 'bad.jsonl');
   fs.writeFileSync(bad, fs.readFileSync(external, 'utf8').split('\n')[0] + '\n{"qkey": "x"}\n');
   await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
-    message: new RegExp(`^${bad}:2: missing key "attribute"`),
+    message: new RegExp(`^${bad}:2 \\(qkey x\\): missing key "attribute"`),
+  });
+  // More options than letters A–J is an error in an external file (rows of the split are skipped instead).
+  const first = JSON.parse(fs.readFileSync(external, 'utf8').split('\n')[0]!) as Record<string, unknown>;
+  const ten = Array.from({ length: 10 }, (_, i) => `Option ${i + 1}`);
+  fs.writeFileSync(bad, `${JSON.stringify({ ...first, options: [...ten, 'Refused'], ordinal: ten.map((_, i) => i + 1), responses: ten.map(() => 0.1) })}\n`);
+  await t.throwsAsync(runEval(stageContext({ name: 'eval', deps: [split, base, adapter], outs: [out], params: { ...evalParams, eval_file: bad } })), {
+    message: /^\S+bad\.jsonl:1 \(qkey \S+, \S+\): options has 11 entries; at most 10/,
   });
   // A downloadable model without weights fails with the registry's instructions, before anything is loaded.
   await t.throwsAsync(runEval(stageContext({ name: 'eval', env: { SUBPOP_MODELS_DIR: tmp() }, deps: [split, adapter], outs: [out], params: { ...evalParams, model: 'mistral-7b' } })), {
     message: /^model mistral-7b: weights not found in .*Download the Hugging Face repository mistralai\/Mistral-7B-v0\.1/,
   });
   t.deepEqual(fs.readdirSync(out), []);
+});
+
+test('a matrix instance takes its model and steering style from the item', async (t) => {
+  await built;
+  const out = path.join(scratch(t), 'tiny-BIO');
+  await runEval(stageContext({ name: 'eval@tiny-BIO', item: { model: 'tiny', steering: 'BIO' }, deps: [split, base, adapter], outs: [out], params: { backend: 'wasm', eval_batch_size: 4, few_shot_k: 0 } }));
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  t.like(m, { model: 'tiny', steering: 'BIO' });
+  // The BIO prompt, not the QA one, was read.
+  const model = await loadModel(base, { backend: 'wasm' });
+  const row = rows.val[0]!;
+  const logits = model.lastLogits(model.promptIds(buildPrompt(row, row, 'BIO')));
+  const letters = letterIdGroups(model.tokenizer, row.ordinal.length).map((ids) => ids.reduce((s, id) => s + Math.exp(logits[id]!), 0));
+  const total = letters.reduce((x, y) => x + y, 0);
+  (jsonl(path.join(out, 'predictions.jsonl'))[0]!.zero_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5));
+  model.dispose();
+  await t.throwsAsync(runEval(stageContext({ name: 'eval@tiny-XX', item: { model: 'tiny', steering: 'XX' }, deps: [split, base, adapter], outs: [out], params: {} })), {
+    message: 'eval@tiny-XX (matrix item): param "steering" must be one of QA, BIO, PORTRAY, got "XX"',
+  });
 });

@@ -71,7 +71,15 @@ test('scaling-subset stage: train.jsonl and subset.json per fraction, byte-ident
 
 test('scaling table numbers: zero-shot at 0, fine-tuned per fraction, bounds; share of the full improvement', (t) => {
   const summary = (wd: number) => ({ rows: 4, wd_rows: 4, wd, attributes: [], groups: [] });
-  const metrics = (zs: number, ft: number) => ({ model: 'tiny', steering: 'QA', adapter: 'a', backend: 'cpu', prompts: 4, sets: [{ name: 'val', file: 'v', rows: 4, skipped_rows: 0, zero_shot: summary(zs), fine_tuned: summary(ft) }] });
+  const metrics = (zs: number, ft: number) => ({
+    model: 'tiny',
+    steering: 'QA',
+    adapter: 'a',
+    backend: 'cpu',
+    prompts: 4,
+    few_shot: null,
+    sets: [{ name: 'val', file: 'v', sources: [], rows: 4, skipped_rows: 0, zero_shot: summary(zs), fine_tuned: summary(ft), high_relevance_rows: 0, without_high_relevance: null }],
+  });
   const s: ScalingResults = {
     model: 'tiny',
     zeroShot: metrics(0.3, 0.1),
@@ -79,7 +87,7 @@ test('scaling table numbers: zero-shot at 0, fine-tuned per fraction, bounds; sh
       { fraction: 0.25, units: 1, rows: 2, metrics: metrics(0.3, 0.15) },
       { fraction: 1, units: 4, rows: 8, metrics: metrics(0.3, 0.1) },
     ],
-    bounds: { bootstrap: { samples: 10, seed: 1 }, sets: [{ name: 'val', file: 'v', rows: 4, skipped_rows: 0, uniform: summary(0.25), human: summary(0.02) }] },
+    bounds: { bootstrap: { samples: 10, seed: 1 }, sets: [{ name: 'val', file: 'v', rows: 4, skipped_rows: 0, uniform: summary(0.25), human: summary(0.02), high_relevance_rows: 0, without_high_relevance: null }] },
   };
   t.deepEqual(scalingMetrics(s), { val: { '0': 0.3, '0.25': 0.15, '1': 0.1, uniform: 0.25, human: 0.02 } });
   // (0.3 − 0.15) / (0.3 − 0.1) = 0.75

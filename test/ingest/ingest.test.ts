@@ -254,7 +254,7 @@ test('user-missing answer codes: every labelled code is an answer for ATP, a mis
     const where = `${w.wave} ${w.qkey} ${w.name}`;
     t.deepEqual(got.options, w.options, where);
     t.is(got.n_respondents, w.n_respondents!, where);
-    t.true(Math.abs(got.weight_sum - w.weight_sum!) < 1e-12, where);
+    t.true(Math.abs(got.weight_sum! - w.weight_sum!) < 1e-12, where);
     t.true(Math.abs(got.refusal_rate - w.refusal_rate!) < 1e-12, where);
     t.true(got.responses.every((p, i) => Math.abs(p - w.responses![i]!) < 1e-12), `${where}: ${got.responses} vs ${w.responses}`);
   }
@@ -272,6 +272,6 @@ test('user-missing answer codes: every labelled code is an answer for ATP, a mis
     const counts = weightedCounts(respondents[i]!, r.responses.length);
     const answered = counts.reduce((a, b) => a + b, 0);
     t.true(r.responses.every((p, j) => Math.abs(p - counts[j]! / answered) < 1e-12), `bootstrap members of ${r.qkey} ${r.group}`);
-    t.is(respondents[i]!.positions.length, r.n_respondents, `bootstrap members of ${r.qkey} ${r.group}`);
+    t.is(respondents[i]!.positions.length, r.n_respondents!, `bootstrap members of ${r.qkey} ${r.group}`);
   });
 });

@@ -26,8 +26,9 @@ if (!chromiumAvailable && !chromiumRequired) {
     const file = path.join(dir, 'report.html');
     fs.writeFileSync(file, await reportHtml(loadResults(path.join(fixtures, 'eval'), path.join(fixtures, 'bounds'))));
     const { charts, errors, requests } = await renderPage(file, dir);
-    // alpha: val and test; beta: val, test and subpop_eval (group charts); the loss curve; alpha's scatter.
-    t.is(charts.length, 7);
+    // Group charts: alpha's val and test in QA and BIO, beta's val, test and subpop_eval; the loss curve (one per
+    // model, though two styles copy it); alpha-QA's scatter.
+    t.is(charts.length, 9);
     charts.forEach((c, i) => {
       t.true(c.width > 100 && c.height > 100, `chart ${i} is ${c.width}×${c.height}`);
       t.true(c.marks > 0, `chart ${i} has no marks`);

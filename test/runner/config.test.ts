@@ -1,8 +1,9 @@
 import test from 'ava';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Project } from '../../runner/project.js';
 import { interpolate, interpolatePaths, interpolateText } from '../../runner/interpolate.js';
-import { makeProject, pipe } from './helpers.js';
+import { makeProject, pipe, read, write } from './helpers.js';
 
 const open = (dir: string, overrides: [string, string][] = []): Promise<Project> => Project.open(path.join(dir, 'pipeline.yaml'), { overrides });
 
@@ -188,4 +189,71 @@ test('targets: a group, an instance, or an unknown name', async (t) => {
 test('instances of a foreach that lack the same dependency are reported together, once', async (t) => {
   const err = await configError('stages:\n  g:\n    foreach: [a, b, c, d, e]\n    cmd: cat inbox/${item} > ${item}.txt\n    deps: [inbox]\n    outs: [${item}.txt]\n');
   t.is(err.trim(), `pipe: ${err.match(/pipe: (\S+pipeline\.yaml)/)![1]}:5:12: dependency inbox of stages g@a, g@b, g@c and 2 more neither exists nor is produced by any stage`);
+});
+
+test('when: a stage whose value is empty has no instances, so a wave set without survey files skips their stages', async (t) => {
+  const dir = makeProject({
+    'waves.yaml': 'sets:\n  survey:\n    W1: {src: a}\n  released: {}\n',
+    'released.jsonl': '{}\n',
+    'pipeline.yaml': `params:
+  set: survey
+vars:
+  waves: waves.yaml#sets.\${set}
+stages:
+  ingest:
+    foreach: \${waves}
+    cmd: echo \${item.src} > tables/\${key}.txt
+    outs: [tables/\${key}.txt]
+  aggregate:
+    when: \${waves}
+    cmd: cat tables/* > rows.txt
+    deps: [tables/\${waves}.txt]
+    outs: [rows.txt]
+  split:
+    cmd: cat rows.txt released.jsonl > split.txt 2>/dev/null; true
+    deps: ["\${waves:+rows.txt}", "\${waves:-released.jsonl}"]
+    outs: [split.txt]
+`,
+  });
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const survey = await open(dir);
+  t.deepEqual(survey.pipeline.groups.get('aggregate'), ['aggregate']);
+  t.deepEqual(survey.dag.upstream.get('split'), ['aggregate']);
+  const released = await open(dir, [['set', 'released']]);
+  t.deepEqual(released.pipeline.groups.get('ingest'), []);
+  t.deepEqual(released.pipeline.groups.get('aggregate'), []);
+  // An empty map counts as unset for :- and :+, as '' does.
+  t.deepEqual(released.stage('split').deps.map((d) => d.path), ['released.jsonl']);
+  t.deepEqual(released.dag.upstream.get('split'), []);
+  t.deepEqual(interpolatePaths('${m:+x}|${l:-y}', { m: {}, l: [] }), ['|y']);
+  // `when:` takes literal values too, and a reference it cannot resolve is located.
+  const literal = makeProject({ 'pipeline.yaml': 'stages:\n  a:\n    when: false\n    cmd: echo > o\n    outs: [o]\n  b:\n    when: [x]\n    cmd: echo > p\n    outs: [p]\n' });
+  t.teardown(() => fs.rmSync(literal, { recursive: true, force: true }));
+  const lit = await open(literal);
+  t.deepEqual([lit.pipeline.groups.get('a'), lit.pipeline.groups.get('b')], [[], ['b']]);
+  const err = await configError('stages:\n  a:\n    when: ${nope}\n    cmd: echo > o\n    outs: [o]\n');
+  t.regex(err, /pipeline\.yaml:3:11: unknown name "\$\{nope\}"/);
+});
+
+test('optional dependencies: absent, the stage runs without them; appearing or changing, they rerun it', async (t) => {
+  const dir = makeProject({
+    'pipeline.yaml': `stages:
+  copy:
+    cmd: cat inbox/file.txt > out.txt 2>/dev/null || echo none > out.txt
+    deps: [{path: inbox/file.txt, optional: true}]
+    outs: [out.txt]
+`,
+  });
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  t.is((await pipe(dir, 'run')).code, 0);
+  t.is(read(dir, 'out.txt'), 'none\n');
+  t.is((await pipe(dir, 'status')).code, 0);
+  write(dir, { 'inbox/file.txt': 'dropped\n' });
+  const status = await pipe(dir, 'status');
+  t.regex(status.stdout, /dep inbox\/file\.txt: new dependency/);
+  t.is((await pipe(dir, 'run')).code, 0);
+  t.is(read(dir, 'out.txt'), 'dropped\n');
+  write(dir, { 'inbox/file.txt': 'replaced\n' });
+  t.is((await pipe(dir, 'run')).code, 0);
+  t.is(read(dir, 'out.txt'), 'replaced\n');
 });
