@@ -33,7 +33,7 @@ const built = (async () => {
   fs.writeFileSync(external, released.map((r) => JSON.stringify(r) + '\n').join(''));
 })();
 
-const evalParams = { model: 'tiny', backend: 'wasm', eval_batch_size: 4, eval_file: external };
+const evalParams = { model: 'tiny', backend: 'wasm', eval_batch_size: 4, eval_file: external, few_shot_k: 3 };
 async function evaluate(out: string, params: Record<string, string | number> = evalParams, deps = [split, base, adapter]): Promise<EvalTimings> {
   await built;
   return runEval(stageContext({ name: 'eval', deps, outs: [out], params }));

@@ -22,7 +22,7 @@ test('evalSetFiles adds the further evaluation sets the split manifest lists, af
   for (const f of ['val.jsonl', 'test.jsonl', 'opinionqa.jsonl']) fs.writeFileSync(path.join(dir, f), '');
   t.deepEqual(evalSetFiles('eval', [dir]), { val: path.join(dir, 'val.jsonl'), test: path.join(dir, 'test.jsonl') });
   const counts = { train: 0, val: 0, test: 0, opinionqa: 0 };
-  const manifest = { seed: 1, train_ratio: 0.9, split_by: 'question', holdout: { waves: [], groups: [], attributes: [] }, eval_sets: ['opinionqa'], rows: counts, questions: counts, test_questions_in_training: 0, waves: [], groups: [] };
+  const manifest = { seed: 1, train_ratio: 0.9, split_by: 'question', shuffle: 'canonical', holdout: { waves: [], groups: [], attributes: [] }, eval_sets: ['opinionqa'], rows: counts, questions: counts, test_questions_in_training: 0, waves: [], groups: [] };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   t.deepEqual(Object.entries(evalSetFiles('eval', [dir])), [
     ['val', path.join(dir, 'val.jsonl')],

@@ -32,7 +32,7 @@ function writeJson(file: string, data: unknown): void {
 function project(): { root: string; deps: string[] } {
   const root = tmp('report-experiments-');
   const a = (p: string) => path.join(root, 'artifacts', p);
-  fs.cpSync(path.join(fixtures, 'eval', 'alpha'), a('eval/alpha'), { recursive: true });
+  fs.cpSync(path.join(fixtures, 'eval', 'alpha-QA'), a('eval/alpha-QA'), { recursive: true });
   fs.cpSync(path.join(fixtures, 'bounds'), a('bounds'), { recursive: true });
   // alpha's fine-tuned group WDs (make.py): val Conservative 0.1, Liberal 0.1, Jewish 0.18; test 0.14, 0.14, 0.19.
   writeJson(a('marginal/metrics.json'), {
@@ -48,7 +48,7 @@ function project(): { root: string; deps: string[] } {
     auditRow(set, 'RELIG', 'Jewish', 0.3, 0.2, 10, 0.3),
   ]);
   writeJson(a('audit/alpha/audit.json'), { model: 'alpha', sets: audit(rows) });
-  fs.cpSync(path.join(fixtures, 'eval', 'alpha'), a('unseen/eval/alpha'), { recursive: true });
+  fs.cpSync(path.join(fixtures, 'eval', 'alpha-QA'), a('unseen/eval/alpha-QA'), { recursive: true });
   fs.cpSync(path.join(fixtures, 'bounds'), a('unseen/bounds'), { recursive: true });
   writeJson(a('unseen/split/unseen.json'), {
     group_set: 'opinionqa61',
@@ -112,9 +112,9 @@ else {
 function scalingProject(): { root: string; deps: string[] } {
   const root = tmp('report-scaling-');
   const a = (p: string) => path.join(root, 'artifacts', p);
-  fs.cpSync(path.join(fixtures, 'eval', 'alpha'), a('eval/alpha'), { recursive: true });
+  fs.cpSync(path.join(fixtures, 'eval', 'alpha-QA'), a('eval/alpha-QA'), { recursive: true });
   fs.cpSync(path.join(fixtures, 'bounds'), a('bounds'), { recursive: true });
-  const alpha = JSON.parse(fs.readFileSync(path.join(fixtures, 'eval', 'alpha', 'metrics.json'), 'utf8'));
+  const alpha = JSON.parse(fs.readFileSync(path.join(fixtures, 'eval', 'alpha-QA', 'metrics.json'), 'utf8'));
   const half = structuredClone(alpha);
   half.sets[0].fine_tuned.wd = 0.2;
   half.sets[1].fine_tuned.wd = 0.18;
@@ -123,14 +123,14 @@ function scalingProject(): { root: string; deps: string[] } {
   for (const [key, fraction, units, rows] of [['0.5', 0.5, 2, 16], ['1', 1, 4, 32]] as const) {
     writeJson(a(`scaling/subsets/${key}/subset.json`), { fraction, seed: 42, split_by: 'question', units, of_units: 4, rows, of_rows: 32 });
   }
-  return { root, deps: [a('scaling/subsets/0.5'), a('scaling/subsets/1'), a('scaling/alpha/0.5/eval'), a('scaling/alpha/1/eval'), a('eval/alpha'), a('bounds')] };
+  return { root, deps: [a('scaling/subsets/0.5'), a('scaling/subsets/1'), a('scaling/alpha/0.5/eval'), a('scaling/alpha/1/eval'), a('eval/alpha-QA'), a('bounds')] };
 }
 
 test('RESULTS-scaling.md: WD per fraction with zero-shot at 0 and the bounds, and the share of the improvement; its chart renders', async (t) => {
   const { root, deps } = scalingProject();
   t.teardown(() => fs.rmSync(root, { recursive: true, force: true }));
   const outs = [path.join(root, 'RESULTS-scaling.md'), path.join(root, 'artifacts/scaling/report')];
-  await runScaling(stageContext({ name: 'scaling', params: { model: 'alpha' }, deps, outs, metrics: [path.join(outs[1]!, 'metrics.json')] }));
+  await runScaling(stageContext({ name: 'scaling', params: { model: 'alpha', steering: 'QA' }, deps, outs, metrics: [path.join(outs[1]!, 'metrics.json')] }));
   const md = fs.readFileSync(outs[0]!, 'utf8');
   t.deepEqual(tableRow(md, 'none (zero-shot)'), ['0', '0', '0.300', '0.200']);
   t.deepEqual(tableRow(md, '50%').slice(0, 4), ['2', '16', '0.200', '0.180']);
