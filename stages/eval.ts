@@ -20,8 +20,10 @@ import { readJsonl } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 import { splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
-import { loadModel } from '../lm/load.js';
-import { checkModelWeights } from '../lm/registry.js';
+import { depHolding } from '../lib/dep-folders.js';
+import { chooseEngine, openEvaluator } from '../lm/evaluator.js';
+import { downloadedGguf, ENGINES } from '../lm/llamacpp/weights.js';
+import { checkModelWeights, loadRegistry, modelDir } from '../lm/registry.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { loadEvalSets } from '../survey/evaluate-sets.js';
 import { summarise } from '../survey/evaluate-summary.js';
@@ -38,17 +40,6 @@ export interface RunTiming {
 }
 export type EvalTimings = Record<Run, RunTiming>;
 
-/** The dependency folder, or a folder directly inside one (artifacts/models/<model>/ holds base/ and adapter/),
- * that holds `file` and not `unless`. */
-function depHolding(ctx: StageContext, file: string, unless?: string): string | undefined {
-  const candidates = ctx.deps.flatMap((d) => {
-    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) return [];
-    const subfolders = fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name)).sort();
-    return [d, ...subfolders];
-  });
-  return candidates.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
-}
-
 /** The adapter's training curve (schemas/adapter-losses.schema.json), when the train stage wrote one. */
 function readLosses(dir: string): string | undefined {
   const file = path.join(dir, 'losses.jsonl');
@@ -62,27 +53,37 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   const model = p.string('model', 'tiny');
   const steering = p.string('steering', 'QA', STEERING_STYLES) as SteeringStyle;
   const backend = p.string('backend', 'auto');
+  const engine = p.string('engine', 'auto', ENGINES);
+  const quant = p.string('quant', 'auto');
   const batchSize = p.int('eval_batch_size', 16);
   const evalFile = p.string('eval_file', '');
   const outDir = ctx.outs.find((o) => !ctx.metrics.includes(o));
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/eval/${model}/ under outs`);
 
   // Everything is located and read before a model is loaded, so bad input fails fast.
-  const baseDir = checkModelWeights(model, ctx.root, ctx.env) ?? depHolding(ctx, 'config.json', 'adapter_config.json');
-  if (!baseDir) throw new Error(`${ctx.name}: model ${model} is built by the pipeline; depend on artifacts/models/${model}/base/`);
-  const adapterDir = depHolding(ctx, 'adapter_config.json');
+  const entry = loadRegistry().models[model];
+  const builtDir = depHolding(ctx.deps, 'config.json', 'adapter_config.json');
+  const dir = entry && 'built' in entry ? builtDir : modelDir(model, ctx.root, ctx.env);
+  if (!dir) throw new Error(`${ctx.name}: model ${model} is built by the pipeline; depend on artifacts/models/${model}/base/`);
+  checkModelWeights(model, ctx.root, ctx.env, undefined, engine === 'tfjs' ? undefined : downloadedGguf(entry, dir, quant));
+  const ggufDir = depHolding(ctx.deps, 'adapter.gguf');
+  const choice = await chooseEngine({ engine, model, entry, dir, quant, ggufDir, backend });
+  console.log(`engine: ${choice.engine} (${choice.why})`);
+  const adapterDir = depHolding(ctx.deps, 'adapter_config.json');
   if (!adapterDir) throw new Error(`${ctx.name}: no adapter among the dependencies; depend on artifacts/models/${model}/adapter/ (the train stage's output)`);
+  const adapter = choice.engine === 'llama.cpp' ? path.join(ggufDir ?? '', 'adapter.gguf') : adapterDir;
+  if (choice.engine === 'llama.cpp' && !ggufDir) throw new Error(`${ctx.name}: llama.cpp needs the adapter as GGUF; depend on artifacts/gguf/${model}/ (stage convert)`);
   const losses = readLosses(adapterDir);
   const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, ['val', 'test']), evalFile || undefined);
   const rows = sets.flatMap((s) => s.rows);
 
   const predictions: Record<Run, Prediction[]> = { zero_shot: [], fine_tuned: [] };
   const timings = {} as EvalTimings;
-  let loadedBackend = '';
+  let used = { engine: '', backend: '', quantisation: '' };
   let prompts = 0;
   for (const run of RUNS) {
-    const loaded = await loadModel(baseDir, { backend, adapter: run === 'fine_tuned' ? adapterDir : undefined, log: (l) => console.log(l) });
-    loadedBackend = loaded.backend;
+    const loaded = await openEvaluator(choice, dir, backend, run === 'fine_tuned' ? adapter : undefined, (l) => console.log(l));
+    used = { engine: loaded.engine, backend: loaded.backend, quantisation: loaded.quantisation };
     const started = performance.now();
     try {
       const read = await readDistributions(loaded, rows, {
@@ -94,7 +95,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
       prompts = read.prompts;
       predictions[run] = rows.map((row, i) => scorePrediction(row, read.readouts[i]!));
     } finally {
-      loaded.dispose();
+      await loaded.dispose();
     }
     const seconds = (performance.now() - started) / 1000;
     timings[run] = { seconds, rowsPerSecond: rows.length / seconds };
@@ -116,7 +117,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
       fine_tuned: summarise(fineTuned!, ['kl', 'letter_mass']),
     };
   });
-  const metrics = validate('eval-metrics', { model, steering, adapter: adapterDir, backend: loadedBackend, prompts, sets: setMetrics }, `${outDir}/metrics.json`);
+  const metrics = validate('eval-metrics', { model, steering, adapter: adapterDir, ...used, prompts, sets: setMetrics }, `${outDir}/metrics.json`);
 
   fs.mkdirSync(outDir, { recursive: true });
   writeFileAtomic(path.join(outDir, 'predictions.jsonl'), lines.map((l) => `${l}\n`).join(''));

@@ -22,7 +22,9 @@ export interface EvalMetrics {
   model: string;
   steering: string;
   adapter: string;
+  engine: string;
   backend: string;
+  quantisation: string;
   /** Distinct prompts read per run. */
   prompts: number;
   sets: EvalSetMetrics[];
@@ -75,6 +77,8 @@ export function loadResults(evalRoot: string, boundsDir?: string): Results {
 /** A column of the results table: one evaluation set of one model, with the bounds on the same rows. */
 export interface Column {
   model: string;
+  /** The model with the engine that read it: "tiny (llama.cpp, cpu, F32)". */
+  label: string;
   set: EvalSetMetrics;
   bounds?: BoundsSetMetrics;
 }
@@ -84,7 +88,7 @@ export function columns(results: Results): Column[] {
   return results.models.flatMap(({ metrics }) =>
     metrics.sets.map((set) => {
       const b = results.bounds?.sets.find((s) => s.name === set.name && s.rows === set.rows);
-      return { model: metrics.model, set, ...(b ? { bounds: b } : {}) };
+      return { model: metrics.model, label: modelLabel(metrics), set, ...(b ? { bounds: b } : {}) };
     }),
   );
 }
@@ -127,7 +131,9 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], al
   return [line(head), `|${align.map((a) => (a === 'l' ? ':--' : '--:')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export const columnTitle = (c: Column): string => `${c.model}: ${c.set.name}`;
+export const modelLabel = (m: EvalMetrics): string => `${m.model} (${m.engine}, ${m.backend}, ${m.quantisation})`;
+
+export const columnTitle = (c: Column): string => `${c.label}: ${c.set.name}`;
 
 /** Rows of the main table: label and one formatted value per column. */
 export function mainRows(cols: readonly Column[]): [string, string[]][] {
@@ -164,7 +170,7 @@ export function attributeTables(results: Results): { set: string; head: string[]
     const wdOf = (s: Summary | null | undefined, attribute: string) => fixed(s?.attributes.find((a) => a.attribute === attribute)?.wd);
     return {
       set,
-      head: ['Attribute', 'Uniform', 'Human', ...here.flatMap((c) => [`${c.model} zero-shot`, `${c.model} fine-tuned`])],
+      head: ['Attribute', 'Uniform', 'Human', ...here.flatMap((c) => [`${c.label} zero-shot`, `${c.label} fine-tuned`])],
       rows: attributes.map((a) => [a, wdOf(bounds?.uniform, a), wdOf(bounds?.human, a), ...here.flatMap((c) => [wdOf(c.set.zero_shot, a), wdOf(c.set.fine_tuned, a)])]),
     };
   });

@@ -15,8 +15,10 @@
  */
 import os from 'node:os';
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import type { LlamaConfig } from '../config.js';
-import type { PromptEncoder } from '../prompt-encoder.js';
+import { readConfig, type LlamaConfig } from '../config.js';
+import { tokenizerVocabulary } from '../gguf/vocab.js';
+import { PromptEncoder } from '../prompt-encoder.js';
+import { TextTokenizer } from '../tokenizer.js';
 import { readOptions, type OptionReadout } from '../readout.js';
 import { checkAdapterFits, inspectGguf, type GgufSummary } from './gguf-file.js';
 import { llamaRuntime } from './runtime.js';
@@ -183,4 +185,11 @@ export async function loadLlamaCpp(
       await model.dispose();
     },
   };
+}
+
+/** The llama.cpp engine for a GGUF file, prompting with the tokenizer.json and config.json of `modelDir`. */
+export async function loadGgufModel(file: string, modelDir: string, opts: LlamaCppOptions = {}): Promise<LlamaCppModel> {
+  const config = readConfig(modelDir);
+  const encoder = new PromptEncoder(TextTokenizer.load(modelDir), config.bosTokenId);
+  return loadLlamaCpp(file, config, encoder, tokenizerVocabulary(modelDir), opts);
 }
