@@ -63,9 +63,12 @@ export async function chooseEngine(r: EngineRequest): Promise<EngineChoice> {
   return { engine: 'tfjs', why: `auto: tfjs holds the f32 weights${backendMemoryLimit(backend) ? ` within the ${backend} limit` : ''}` };
 }
 
-/** Opens the chosen engine on the base model, with `adapter` (a PEFT folder for tfjs, a GGUF file for llama.cpp). */
-export async function openEvaluator(choice: EngineChoice, dir: string, backend: string, adapter: string | undefined, log: (line: string) => void): Promise<Evaluator> {
-  if (choice.engine === 'llama.cpp') return loadGgufModel(choice.gguf!, dir, { ...(adapter ? { adapter } : {}), log });
+/**
+ * Opens the chosen engine on the base model, with `adapter` (a PEFT folder for tfjs, a GGUF file for llama.cpp)
+ * and at most `threads` CPU threads for llama.cpp.
+ */
+export async function openEvaluator(choice: EngineChoice, dir: string, backend: string, adapter: string | undefined, threads: number, log: (line: string) => void): Promise<Evaluator> {
+  if (choice.engine === 'llama.cpp') return loadGgufModel(choice.gguf!, dir, { ...(adapter ? { adapter } : {}), threads, log });
   const m = await loadModel(dir, { backend, ...(adapter ? { adapter } : {}), log });
   return { engine: 'tfjs', backend: m.backend, quantisation: 'F32', optionReadouts: m.optionReadouts, dispose: m.dispose };
 }

@@ -82,7 +82,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   let used = { engine: '', backend: '', quantisation: '' };
   let prompts = 0;
   for (const run of RUNS) {
-    const loaded = await openEvaluator(choice, dir, backend, run === 'fine_tuned' ? adapter : undefined, (l) => console.log(l));
+    const loaded = await openEvaluator(choice, dir, backend, run === 'fine_tuned' ? adapter : undefined, ctx.resources.cpus, (l) => console.log(l));
     used = { engine: loaded.engine, backend: loaded.backend, quantisation: loaded.quantisation };
     const started = performance.now();
     try {

@@ -7,15 +7,16 @@
  * softmax at temperature 1 (node-llama-cpp's probabilities under greedy selection: no top-k/top-p/min-p
  * filter) is read, and its log gives the letter rule of lm/readout.ts the same numbers as logits would.
  *
- * Several context sequences run side by side, each working through a contiguous run of prompts; a sequence
- * keeps the tokens its previous prompt shares with the next one (the steering prefix, when prompts are sorted
- * by text) and evaluates only the rest. Evaluation goes in rounds, one prompt per sequence, all submitted
- * together, so every run forms the same batches and gives the same bytes. The KV cache is kept in f32, which
- * keeps an f32 model within 1e-6 of tfjs; llama.cpp's default f16 cache alone moves log-probabilities by ~1e-3.
+ * A context sequence keeps the tokens its previous prompt shares with the next one (the steering prefix, when
+ * prompts come sorted by text) and evaluates only the rest. Several sequences may work side by side, each
+ * through a contiguous run of prompts, in rounds of one prompt per sequence whose batches are formed the same way
+ * on every run, so results are byte-identical between runs. On a CPU one sequence is as fast: a prompt's own
+ * tokens already make a large enough batch. The KV cache is kept in f32, which keeps an f32 model within 1e-6 of
+ * tfjs; llama.cpp's default f16 cache alone moves log-probabilities by ~1e-3.
  */
 import os from 'node:os';
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { readConfig, type LlamaConfig } from '../config.js';
+import { parameterCount, readConfig, type LlamaConfig } from '../config.js';
 import { tokenizerVocabulary } from '../gguf/vocab.js';
 import { PromptEncoder } from '../prompt-encoder.js';
 import { TextTokenizer } from '../tokenizer.js';
@@ -26,8 +27,12 @@ import { llamaRuntime } from './runtime.js';
 export interface LlamaCppOptions {
   /** A GGUF LoRA adapter for the model (lm/gguf/adapter.ts). */
   adapter?: string;
-  /** Context sequences evaluated side by side (default 4). */
+  /** Context sequences evaluated side by side (default 1). */
   sequences?: number;
+  /** CPU threads at most (default: node-llama-cpp's, the machine's math cores). Models under 100M parameters
+   * use one: ggml's threads wait for each other by spinning, which costs more than small matrices gain, and on
+   * a machine shared with other work costs far more. */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +55,7 @@ const gib = (bytes: number): string => `${(bytes / GIB).toFixed(1)} GiB`;
 /** Context cells per sequence to start with; grown when a longer prompt comes. */
 const INITIAL_CONTEXT = 1024;
 const BATCH = 512;
+const SMALL_MODEL = 1e8;
 
 /** What the model and its contexts will take, from the file sizes and config.json. */
 export function memoryNeed(c: LlamaConfig, weightBytes: number, contextCells: number): { weights: number; kvCache: number; buffers: number; total: number } {
@@ -93,11 +99,12 @@ export async function loadLlamaCpp(
   if (summary.kind !== 'model') throw new Error(`${file}: general.type is "${summary.kind}", not a model`);
   const adapter = opts.adapter ? await inspectGguf(opts.adapter) : undefined;
   if (adapter) checkAdapterFits(adapter, summary);
-  const nSeq = opts.sequences ?? 4;
+  const nSeq = opts.sequences ?? 1;
+  const threads = parameterCount(config) < SMALL_MODEL ? 1 : opts.threads;
   const { llama, backend } = await llamaRuntime();
   const vram = backend === 'cpu' ? 0 : (await llama.getVramState()).total;
   checkMemory(file, memoryNeed(config, summary.bytes + (adapter?.bytes ?? 0), INITIAL_CONTEXT * nSeq), os.totalmem() + vram, backend === 'cpu' ? 'this machine' : `this machine (RAM and ${backend} memory)`);
-  opts.log?.(`llama.cpp: ${backend}, ${summary.quantisation}, ${gib(summary.bytes)} of weights${adapter ? ` + adapter ${opts.adapter}` : ''}, ${nSeq} sequences`);
+  opts.log?.(`llama.cpp: ${backend}, ${summary.quantisation}, ${gib(summary.bytes)} of weights${adapter ? ` + adapter ${opts.adapter}` : ''}, ${nSeq} sequences, ${threads ?? 'default'} threads`);
 
   let model: LlamaModel;
   try {
@@ -117,6 +124,7 @@ export async function loadLlamaCpp(
         contextSize: size,
         sequences: nSeq,
         batchSize: BATCH,
+        ...(threads ? { threads: { ideal: threads, min: threads } } : {}),
         flashAttention: false,
         experimentalKvCacheKeyType: 'F32',
         experimentalKvCacheValueType: 'F32',
@@ -132,11 +140,11 @@ export async function loadLlamaCpp(
   const checked = new Set<number>();
   let evaluatedTokens = 0;
 
-  /** log-probabilities after `ids` on `seq`, reusing the tokens it shares with what the sequence holds. */
-  const evaluate = async (seq: LlamaContextSequence, ids: readonly number[]): Promise<Float32Array> => {
-    // At least the last token is evaluated, since its output is what we read.
-    const keep = Math.min(seq.compareContextTokens(ids as Token[]).firstDifferentIndex, ids.length - 1);
-    if (keep < seq.nextTokenIndex) await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
+  /** Where `ids` starts to differ from what `seq` holds; at least the last token is evaluated, as its output is read. */
+  const reusable = (seq: LlamaContextSequence, ids: readonly number[]): number => Math.min(seq.compareContextTokens(ids as Token[]).firstDifferentIndex, ids.length - 1);
+
+  /** log-probabilities after `ids` on `seq`, which holds its first `keep` tokens and no more. */
+  const evaluate = async (seq: LlamaContextSequence, ids: readonly number[], keep: number): Promise<Float32Array> => {
     const input = (ids.slice(keep) as Token[]).map((id, i, rest): ControlledEvaluateInputItem => (i === rest.length - 1 ? [id, { generateNext: { probabilities: true } }] : id));
     evaluatedTokens += input.length;
     const out = await seq.controlledEvaluate(input);
@@ -156,12 +164,33 @@ export async function loadLlamaCpp(
     const out: Float32Array[] = new Array(seqs.length);
     const per = Math.ceil(seqs.length / nSeq);
     for (let round = 0; round < per; round++) {
-      const jobs: Promise<void>[] = [];
-      for (let s = 0; s < nSeq; s++) {
+      const jobs = sequences.flatMap((seq, s) => {
         const i = s * per + round;
-        if (i < Math.min(seqs.length, (s + 1) * per)) jobs.push(evaluate(sequences[s]!, seqs[i]!).then((lp) => void (out[i] = lp)));
+        return i < Math.min(seqs.length, (s + 1) * per) ? [{ seq, i, keep: reusable(seq, seqs[i]!) }] : [];
+      });
+      // Sequences are batched together for all tokens but the last; the last ones, whose outputs are read, go one
+      // sequence at a time. llama.cpp reorders a batch's outputs by sequence lazily, on the first read, and
+      // node-llama-cpp reads each sequence's output on its own thread: with several in one batch, they race.
+      // The KV cache is trimmed before a dispatch, never while one runs, and a dispatch fits one batch.
+      for (let start = 0; start < jobs.length; ) {
+        let end = start + 1;
+        let tokens = seqs[jobs[start]!.i]!.length - jobs[start]!.keep;
+        while (end < jobs.length && tokens + seqs[jobs[end]!.i]!.length - jobs[end]!.keep <= BATCH) tokens += seqs[jobs[end]!.i]!.length - jobs[end++]!.keep;
+        const group = jobs.slice(start, end);
+        for (const j of group) if (j.keep < j.seq.nextTokenIndex) await j.seq.eraseContextTokenRanges([{ start: j.keep, end: j.seq.nextTokenIndex }]);
+        if (group.length > 1) {
+          await Promise.all(
+            group.map(async (j) => {
+              const ids = seqs[j.i]!;
+              if (ids.length - 1 > j.keep) await j.seq.evaluateWithoutGeneratingNewTokens(ids.slice(j.keep, -1) as Token[]);
+              evaluatedTokens += ids.length - 1 - j.keep;
+              j.keep = ids.length - 1;
+            }),
+          );
+        }
+        for (const j of group) out[j.i] = await evaluate(j.seq, seqs[j.i]!, j.keep);
+        start = end;
       }
-      await Promise.all(jobs);
     }
     return out;
   };

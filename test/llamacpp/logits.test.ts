@@ -141,3 +141,26 @@ test("the converted GGUF, read back with node-llama-cpp's reader, has llama.cpp'
   t.deepEqual(tensors.get('blk.0.attn_norm.weight'), { dims: [128], type: 0 });
   t.deepEqual(tensors.get('output.weight'), { dims: [128, vocab], type: 8 }); // the head stays Q8_0
 });
+
+test('several sequences with prefix reuse give the same bytes as one sequence, in input order', async (t) => {
+  const dir = tmp('llamacpp-');
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { llamaCpp } = await setup(SPECS[0]![1], dir);
+  // Prompts sharing prefixes of several lengths, in text order, as evaluation sends them.
+  const prompts = PROMPTS.flatMap((p) => ['', ' Some', ' A lot', '\nB.'].map((s) => `${p.slice(0, -'Answer:'.length)}${s}\nAnswer:`)).sort();
+  const items = prompts.map((prompt) => ({ prompt, nOptions: 2 }));
+  const one = await llamaCpp('f32', true);
+  const expected = await one.optionReadouts(items);
+  await one.dispose();
+  for (const sequences of [3, 4]) {
+    const cpp = await loadLlamaCppWith(dir, sequences);
+    t.deepEqual(await cpp.optionReadouts(items), expected, `${sequences} sequences`);
+    t.true(cpp.evaluatedTokens < items.reduce((n, it) => n + it.prompt.length, 0), 'shared prefixes are not evaluated again');
+    await cpp.dispose();
+  }
+});
+
+async function loadLlamaCppWith(dir: string, sequences: number): Promise<LlamaCppModel> {
+  const { loadGgufModel } = await import('../../lm/llamacpp/engine.js');
+  return loadGgufModel(path.join(dir, 'model-f32.gguf'), path.join(dir, 'hf'), { sequences, adapter: path.join(dir, 'adapter.gguf') });
+}
