@@ -97,7 +97,8 @@ export function tokenizerMetadata(dir: string, vocabSize: number): [string, Gguf
   for (const t of added) put(t.content, t.id, 'added token');
 
   const unk = json.model.unk_token ?? tokenText(tokCfg.unk_token);
-  const types = tokens.map((tok, id): number => {
+  // Array.from, not map: ids that no token has are holes, which map would skip.
+  const types = Array.from(tokens, (tok, id): number => {
     if (tok === undefined) return TokenType.UNUSED;
     if (/^<0x[0-9A-Fa-f]{2}>$/.test(tok)) return TokenType.BYTE;
     if (tok === unk) return TokenType.UNKNOWN;
@@ -105,7 +106,7 @@ export function tokenizerMetadata(dir: string, vocabSize: number): [string, Gguf
     if (a) return a.special ? TokenType.CONTROL : TokenType.USER_DEFINED;
     return TokenType.NORMAL;
   });
-  const list = tokens.map((t, id) => t ?? `[PAD${id}]`);
+  const list = Array.from(tokens, (t, id) => t ?? `[PAD${id}]`);
   const merges = (json.model.merges ?? []).map((m, i): [string, string] => {
     const pair = typeof m === 'string' ? m.split(' ') : m;
     if (pair.length !== 2) throw new Error(`${file}: model.merges[${i}] is not a pair of tokens`);
