@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { GgufFileType, readGgufFileInfo, type GgufFileInfo } from 'node-llama-cpp';
+import { validate } from '../../lib/schema.js';
 
 /** ggml type id → [name, values per block, bytes per block] (gguf-py's GGML_QUANT_SIZES). */
 const GGML_TYPES: Record<number, [string, number, number]> = {
@@ -61,6 +62,7 @@ export async function inspectGguf(file: string): Promise<GgufSummary> {
   if (!SUPPORTED_ARCHITECTURES.includes(architecture)) {
     throw new Error(`${file}: architecture "${architecture}" is not supported (llama, the architecture of Llama-2, Llama-3 and Mistral)`);
   }
+  validate('gguf-metadata', info.metadata, `${file}: metadata`);
   const tensors = new Map<string, GgufTensor>();
   let dataEnd = infoEnd;
   for (const t of info.tensorInfo ?? []) {

@@ -3,14 +3,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { convertAdapter } from '../../lm/gguf/adapter.js';
-import { convertModel } from '../../lm/gguf/convert.js';
+import { convertModel, modelMetadata } from '../../lm/gguf/convert.js';
+import { tokenizerMetadata } from '../../lm/gguf/vocab.js';
 import { encodeHeader, gguf, writeGguf } from '../../lm/gguf/writer.js';
 import { checkMemory, loadGgufModel, memoryNeed } from '../../lm/llamacpp/engine.js';
-import { parseConfig } from '../../lm/config.js';
+import { parseConfig, readConfig } from '../../lm/config.js';
 import { tmp } from '../helpers/files.js';
 import { CORPUS, writeRandomAdapter, writeRandomModel, type RandomModelSpec } from '../helpers/hf-model.js';
 
 const SMALL: RandomModelSpec = { modelType: 'llama', hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, ropeTheta: 1e4, dtype: 'F32', shards: 1, seed: 5 };
+
+/** The metadata of a real conversion of `hf`, for GGUF files made by hand. */
+function llamaMetadata(hf: string) {
+  const config = readConfig(hf);
+  return [...modelMetadata(config, JSON.parse(fs.readFileSync(path.join(hf, 'config.json'), 'utf8')), 'x', 'f32'), ...tokenizerMetadata(hf, config.vocabSize)];
+}
 
 function scratch(t: { teardown(fn: () => void): void }): string {
   const dir = tmp('llamacpp-bad-');
@@ -55,10 +62,14 @@ test('another architecture, an unsupported tensor type and an adapter file given
   await writeGguf(other, { metadata: [['general.architecture', gguf.str('gpt2')]], tensors }, () => [new Uint8Array(512)]);
   await t.throwsAsync(loadGgufModel(other, hf), { message: `${other}: architecture "gpt2" is not supported (llama, the architecture of Llama-2, Llama-3 and Mistral)` });
 
+  // llama metadata without the hyperparameters llama.cpp needs.
+  const bare = path.join(dir, 'bare.gguf');
+  await writeGguf(bare, { metadata: llamaMetadata(hf).filter(([k]) => k !== 'llama.block_count'), tensors }, () => [new Uint8Array(512)]);
+  await t.throwsAsync(loadGgufModel(bare, hf), { message: `${bare}: metadata: missing key "block_count" in llama` });
+
   // A Q4_2 tensor (ggml type 4, removed from ggml long ago): write an F32 one and patch its type id.
   const old = path.join(dir, 'q4_2.gguf');
-  const contents = { metadata: [['general.architecture', gguf.str('llama')]] as const, tensors };
-  await writeGguf(old, contents, () => [new Uint8Array(512)]);
+  await writeGguf(old, { metadata: llamaMetadata(hf), tensors }, () => [new Uint8Array(512)]);
   const b = fs.readFileSync(old);
   const typeAt = b.indexOf('token_embd.weight') + 'token_embd.weight'.length + 4 + 2 * 8;
   t.is(b.readUInt32LE(typeAt), 0);
@@ -112,7 +123,7 @@ test('a model larger than memory is refused before loading, with the numbers', a
   const { hf } = await smallModel(dir);
   // A 1 TiB model: the header of one huge tensor, then a sparse file of the right size (no disk is used).
   const huge = path.join(dir, 'huge.gguf');
-  const contents = { metadata: [['general.architecture', gguf.str('llama')]] as [string, ReturnType<typeof gguf.str>][], tensors: [{ name: 'token_embd.weight', shape: [2 ** 24, 2 ** 14], type: 'F32' as const }] };
+  const contents = { metadata: llamaMetadata(hf), tensors: [{ name: 'token_embd.weight', shape: [2 ** 24, 2 ** 14], type: 'F32' as const }] };
   fs.writeFileSync(huge, encodeHeader(contents).header);
   fs.truncateSync(huge, fs.statSync(huge).size + 2 ** 40);
   const total = (os.totalmem() / 2 ** 30).toFixed(1);
