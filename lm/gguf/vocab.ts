@@ -49,7 +49,8 @@ const PRE_TOKENIZER_PROBE =
 
 /** sha256 of the probe's token ids → llama.cpp pre-tokenizer, for the byte-level BPE models of the paper. */
 const PRE_TOKENIZERS: Record<string, string> = {
-  '0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5': 'llama-bpe', // Meta-Llama-3
+  '0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5': 'llama-bpe', // Meta-Llama-3 (tokenizer.json adds BOS)
+  'c136ed14d01c2745d4f60a9596ae66800e2b61fa45643e72436041855ad4089d': 'smaug-bpe', // Llama-3 tokenizer.json without the BOS template
 };
 
 const tokenText = (t: TokenField): string | undefined => (typeof t === 'string' ? t : (t?.content ?? undefined));
