@@ -5,12 +5,14 @@
  * deps: the split folder (val.jsonl, test.jsonl); the adapter folder (the one holding adapter_config.json,
  * artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the base model folder
  * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml. Depending on
- * artifacts/models/<model>/ covers both.
- * params: model, steering (QA, BIO or PORTRAY; default QA, the style the paper reports), backend (auto),
+ * artifacts/models/<model>/ covers both; for the llama.cpp engine, the convert stage's artifacts/gguf/<model>/.
+ * params: model, steering (QA, BIO or PORTRAY; default QA, the style the paper reports), backend (auto; tfjs),
+ * engine (auto, tfjs or llama.cpp; lm/evaluator.ts), quant (auto; the GGUF weights, lm/llamacpp/weights.ts),
  * eval_batch_size (16), eval_file ('' = none; a SubPOP-format JSONL scored as one more set, named after the file).
+ * resources.cpus: llama.cpp's CPU threads.
  * outs: one folder per model, artifacts/eval/<model>/, with predictions.jsonl, metrics.json and, when the adapter
  * has one (a released adapter does not), losses.jsonl: its training curve, copied for the report. Everything is
- * byte-identical between runs on the same backend; the timings (rows/s) go to the stage log and to the caller.
+ * byte-identical between runs on the same engine and backend; the timings (rows/s) go to the stage log and to the caller.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,8 +73,8 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   console.log(`engine: ${choice.engine} (${choice.why})`);
   const adapterDir = depHolding(ctx.deps, 'adapter_config.json');
   if (!adapterDir) throw new Error(`${ctx.name}: no adapter among the dependencies; depend on artifacts/models/${model}/adapter/ (the train stage's output)`);
-  const adapter = choice.engine === 'llama.cpp' ? path.join(ggufDir ?? '', 'adapter.gguf') : adapterDir;
   if (choice.engine === 'llama.cpp' && !ggufDir) throw new Error(`${ctx.name}: llama.cpp needs the adapter as GGUF; depend on artifacts/gguf/${model}/ (stage convert)`);
+  const adapter = choice.engine === 'llama.cpp' ? path.join(ggufDir!, 'adapter.gguf') : adapterDir;
   const losses = readLosses(adapterDir);
   const sets = loadEvalSets(splitFiles(ctx.name, ctx.deps, ['val', 'test']), evalFile || undefined);
   const rows = sets.flatMap((s) => s.rows);
