@@ -8,7 +8,9 @@
  *    nothing for speed), with a random rank-8 LoRA on q_proj/v_proj (the paper's): a sample of the demo's QA
  *    prompts, a few groups × several questions, zero-shot and fine-tuned, with the prefix reuse of evaluation
  *    and without it (groups interleaved, so consecutive prompts share no steering prefix): rows/s, prompt tokens
- *    evaluated, peak RSS, and the projected time of the full SubPOP-Eval (2,926 rows, zero-shot + fine-tuned).
+ *    evaluated, CPU seconds per row, peak RSS, and the projected time of the full SubPOP-Eval (2,926 rows,
+ *    zero-shot + fine-tuned): from the wall time (on a shared machine, pessimistic) and from the CPU time spread
+ *    over the cores (the machine to itself).
  * 3. Whether tfjs could hold the same model in float32 here.
  *
  *   npx tsx bench/llamacpp.ts [--work DIR] [--quants q4_0,q8_0] [--groups 3] [--questions 6] [--threads 2]
@@ -131,15 +133,16 @@ if (!fs.existsSync(path.join(dir, 'adapter.gguf'))) {
 }
 
 // A few groups × several questions: the steering prefix of a group is shared by its questions.
-const groups = [...new Set(rows.map((r) => `${r.attribute}\u0000${r.group}`))].slice(0, Number(args.groups));
+// Groups of different attributes: the steering prefixes of two groups of one attribute differ only at the end.
+const groups = [...new Map(rows.map((r) => [r.attribute, `${r.attribute}\u0000${r.group}`])).values()].slice(0, Number(args.groups));
 const sample = groups.flatMap((g) => rows.filter((r) => `${r.attribute}\u0000${r.group}` === g).slice(0, Number(args.questions)));
 const items = sample.map((r) => ({ prompt: buildPrompt(r, r, 'QA'), nOptions: r.ordinal.length }));
 const byText = [...items].sort((a, b) => (a.prompt < b.prompt ? -1 : 1));
-// Round-robin over groups: consecutive prompts belong to different groups, so only "Question: " is shared.
+// Round-robin over groups: consecutive prompts belong to different attributes, so only "Question: " is shared.
 const interleaved = Array.from({ length: Number(args.questions) }, (_, q) => groups.map((_, g) => byText[g * Number(args.questions) + q]).filter((x) => x !== undefined)).flat();
 const promptTokens = items.reduce((n, it) => n + tok.encode(it.prompt).length + 1, 0);
 console.log(`\n${config.nLayers} layers, hidden ${config.hiddenSize}, ${(parameterCount(config) / 1e9).toFixed(2)}B parameters; sample: ${items.length} rows (${groups.length} groups × ${args.questions} questions), ${promptTokens} prompt tokens (${(promptTokens / items.length).toFixed(0)} per row, ${charsPerToken.toFixed(1)} characters per token); ${threads} threads`);
-console.log('| model | run | order | rows/s | tokens evaluated | tokens/s | projected SubPOP-Eval (2,926 rows) | peak RSS | load average |');
+console.log('| model | run | order | rows/s | tokens evaluated | tokens/s | CPU s/row | projected SubPOP-Eval run (2,926 rows): wall, CPU time / 2 cores | peak RSS | load average |');
 for (const quant of args.quants.split(',') as Quant[]) {
   const file = await writeModel(quant);
   const projections: Record<string, number> = {};
@@ -149,18 +152,23 @@ for (const quant of args.quants.split(',') as Quant[]) {
       if (order === 'no reuse' && adapter) continue; // the adapter changes the cost per token, not the reuse
       const before = m.evaluatedTokens;
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       await m.optionReadouts(list);
       const s = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuPerRow = (cpu.user + cpu.system) / 1e6 / list.length;
       const evaluated = m.evaluatedTokens - before;
       const hours = (SUBPOP_EVAL_ROWS * s) / list.length / 3600;
-      projections[`${adapter ? 'fine-tuned' : 'zero-shot'} ${order}`] = hours;
-      console.log(`| ${quant} | ${adapter ? 'fine-tuned' : 'zero-shot'} | ${order} | ${(list.length / s).toFixed(3)} | ${evaluated} | ${(evaluated / s).toFixed(1)} | ${hours.toFixed(1)} h | ${gib(peakRss())} | ${load()} |`);
+      // CPU time spread over the machine's cores: what the run takes when the machine is not shared.
+      const idle = (SUBPOP_EVAL_ROWS * cpuPerRow) / os.availableParallelism() / 3600;
+      projections[`${adapter ? 'fine-tuned' : 'zero-shot'} ${order}`] = idle;
+      console.log(`| ${quant} | ${adapter ? 'fine-tuned' : 'zero-shot'} | ${order} | ${(list.length / s).toFixed(3)} | ${evaluated} | ${(evaluated / s).toFixed(1)} | ${cpuPerRow.toFixed(1)} | ${hours.toFixed(1)} h, ${idle.toFixed(1)} h | ${gib(peakRss())} | ${load()} |`);
     }
     await m.dispose();
   }
   const reuse = projections['zero-shot prefix reuse']! + projections['fine-tuned prefix reuse']!;
   const none = projections['zero-shot no reuse']! * (projections['fine-tuned prefix reuse']! / projections['zero-shot prefix reuse']!) + projections['zero-shot no reuse']!;
-  console.log(`| ${quant} | zero-shot + fine-tuned | | | | | **${reuse.toFixed(1)} h** with prefix reuse, ${none.toFixed(1)} h without | | |`);
+  console.log(`| ${quant} | zero-shot + fine-tuned | | | | | | **${reuse.toFixed(1)} h** with prefix reuse, ${none.toFixed(1)} h without (CPU time / 2 cores) | | |`);
 }
 
 // 3. tfjs in float32.
