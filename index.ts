@@ -33,6 +33,10 @@ export { readAdapter, writeAdapter } from './lm/peft.js';
 export { trainLora, type TrainMetrics, type TrainOptions, type TrainResult } from './lm/train.js';
 export { writeTinyModel } from './lm/tiny.js';
 export { useBackend } from './lm/backend.js';
+export { convertModel, QUANTS, type Quant } from './lm/gguf/convert.js';
+export { convertAdapter } from './lm/gguf/adapter.js';
+export { writeGguf } from './lm/gguf/writer.js';
+export { loadGgufModel, type LlamaCppModel } from './lm/llamacpp/engine.js';
 
 // Evaluation
 export { wasserstein } from './survey/wasserstein.js';

@@ -6,7 +6,8 @@ import { tf, useBackend, backendMemoryLimit, type BackendName } from './backend.
 import { parameterCount, readConfig, type LlamaConfig } from './config.js';
 import { LlamaModel } from './model.js';
 import { readAdapter, type Adapter } from './peft.js';
-import { letterIdGroups, readOptions, type OptionReadout } from './readout.js';
+import { PromptEncoder } from './prompt-encoder.js';
+import { readOptions, type OptionReadout } from './readout.js';
 import { WeightStore } from './safetensors.js';
 import { TextTokenizer } from './tokenizer.js';
 
@@ -83,19 +84,10 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     if (!tokenizer) throw new Error(`${tokenizerFile}: missing (needed to encode text)`);
     return tokenizer;
   };
-  const groupsCache = new Map<number, number[][]>();
-  const promptIds = (prompt: string): number[] => {
-    const ids = needTokenizer().encode(prompt);
-    return config.bosTokenId === null ? ids : [config.bosTokenId, ...ids];
-  };
-  const groupsFor = (nOptions: number): number[][] => {
-    let groups = groupsCache.get(nOptions);
-    if (!groups) {
-      groups = letterIdGroups(needTokenizer(), nOptions);
-      groupsCache.set(nOptions, groups);
-    }
-    return groups;
-  };
+  let encoder: PromptEncoder | undefined;
+  const encode = (): PromptEncoder => (encoder ??= new PromptEncoder(needTokenizer(), config.bosTokenId));
+  const promptIds = (prompt: string): number[] => encode().ids(prompt);
+  const groupsFor = (nOptions: number): number[][] => encode().letterGroups(nOptions);
   const optionReadout = (prompt: string, nOptions: number): OptionReadout => readOptions(model.lastLogits(promptIds(prompt)), groupsFor(nOptions));
   const optionReadouts = (items: readonly { prompt: string; nOptions: number }[], batchSize = 16): OptionReadout[] => {
     const encoded = items.map((it) => ({ ids: promptIds(it.prompt), groups: groupsFor(it.nOptions) }));

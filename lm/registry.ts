@@ -39,7 +39,13 @@ export const PAPER_TRAIN_DEFAULTS: TrainDefaults = {
   train_letters: 'space',
 };
 
-export type ModelEntry = ({ built: true } | { hf_id: string; adapter?: string }) & { train?: Partial<TrainDefaults> };
+/** Ready-made llama.cpp weights: quantisation name (e.g. Q4_K_M) → GGUF file in the Hugging Face repository. */
+export interface GgufDownloads {
+  repo: string;
+  files: Record<string, string>;
+}
+
+export type ModelEntry = ({ built: true } | { hf_id: string; adapter?: string; gguf?: GgufDownloads }) & { train?: Partial<TrainDefaults> };
 
 export interface ModelRegistry {
   models_dir: string;
@@ -62,9 +68,17 @@ export function modelDir(name: string, root: string, env: Readonly<Record<string
   return path.join(base, name);
 }
 
-/** Files of a Hugging Face model directory that are absent. */
-export function missingModelFiles(dir: string): string[] {
+/** Whether a model directory holds safetensors weights (one file or an index of shards). */
+export const hasSafetensors = (dir: string): boolean =>
+  fs.existsSync(path.join(dir, 'model.safetensors')) || fs.existsSync(path.join(dir, 'model.safetensors.index.json'));
+
+/**
+ * Files of a Hugging Face model directory that are absent; with `gguf`, that GGUF file stands in for the
+ * safetensors weights (config.json and tokenizer.json are still needed to prompt it).
+ */
+export function missingModelFiles(dir: string, gguf?: string): string[] {
   const missing = ['config.json', 'tokenizer.json'].filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (gguf) return fs.existsSync(path.join(dir, gguf)) ? missing : [...missing, gguf];
   const index = path.join(dir, 'model.safetensors.index.json');
   if (fs.existsSync(index)) {
     let shards: string[] = [];
@@ -84,12 +98,18 @@ export function missingModelFiles(dir: string): string[] {
  * Resolves a downloadable model to its directory, or throws an error that says which files to put where.
  * Returns undefined for models the pipeline builds itself (`tiny`).
  */
-export function checkModelWeights(name: string, root: string, env: Readonly<Record<string, string | undefined>> = process.env, registry = loadRegistry()): string | undefined {
+export function checkModelWeights(name: string, root: string, env: Readonly<Record<string, string | undefined>> = process.env, registry = loadRegistry(), gguf?: string): string | undefined {
   const entry = registry.models[name];
   if (!entry) throw new Error(`${modelsFile}: unknown model "${name}" (one of ${Object.keys(registry.models).join(', ')})`);
   if ('built' in entry) return undefined;
   const dir = modelDir(name, root, env, registry);
-  const missing = missingModelFiles(dir);
+  const missing = missingModelFiles(dir, gguf);
+  if (missing.length && gguf) {
+    throw new Error(
+      `model ${name}: files not found in ${dir} (missing: ${missing.join(', ')}). Download ${missing.filter((f) => f.endsWith('.gguf')).join(', ') || 'nothing else'} ` +
+        `from ${entry.gguf?.repo ?? 'its GGUF repository'} and config.json and tokenizer.json from ${entry.hf_id} into that folder.`,
+    );
+  }
   if (missing.length) {
     throw new Error(
       `model ${name}: weights not found in ${dir} (missing: ${missing.join(', ')}). ` +

@@ -81,26 +81,43 @@ export class SafetensorsFile {
 
   /** Reads one tensor and widens it to f32. */
   read(name: string): Tensor {
-    const info = this.tensors.get(name);
-    if (!info) throw new Error(`${this.file}: no tensor "${name}"`);
-    if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
-      throw new Error(`${this.file}: tensor "${name}" has dtype ${info.dtype}; weights must be F32, F16 or BF16`);
-    }
-    const [begin, end] = info.data_offsets;
+    const info = this.weightInfo(name);
+    return { shape: [...info.shape], data: this.readRows(name, 0, info.shape[0] ?? 1) };
+  }
+
+  /**
+   * Rows [first, first + count) of a tensor (along its first dimension), widened to f32: a large tensor can
+   * be processed in pieces without holding it whole.
+   */
+  readRows(name: string, first: number, count: number): Float32Array {
+    const info = this.weightInfo(name);
+    const rows = info.shape[0] ?? 1;
+    if (first < 0 || count < 0 || first + count > rows) throw new Error(`${this.file}: tensor "${name}" has ${rows} rows, asked for rows ${first}..${first + count - 1}`);
+    const rowBytes = info.shape.slice(1).reduce((a, b) => a * b, 1) * BYTES[info.dtype]!;
+    const begin = this.dataStart + info.data_offsets[0] + first * rowBytes;
     // A fresh ArrayBuffer (not Node's pooled one) so typed-array views start aligned.
-    const bytes = new Uint8Array(new ArrayBuffer(end - begin));
+    const bytes = new Uint8Array(new ArrayBuffer(count * rowBytes));
     const fd = fs.openSync(this.file, 'r');
     try {
       let done = 0;
       while (done < bytes.length) {
-        const n = fs.readSync(fd, bytes, done, bytes.length - done, this.dataStart + begin + done);
-        if (n === 0) throw new Error(`${this.file}: byte ${this.dataStart + begin + done}: unexpected end of file in "${name}"`);
+        const n = fs.readSync(fd, bytes, done, bytes.length - done, begin + done);
+        if (n === 0) throw new Error(`${this.file}: byte ${begin + done}: unexpected end of file in "${name}"`);
         done += n;
       }
     } finally {
       fs.closeSync(fd);
     }
-    return { shape: [...info.shape], data: toFloat32(bytes, info.dtype) };
+    return toFloat32(bytes, info.dtype as SafetensorsDtype);
+  }
+
+  private weightInfo(name: string): TensorInfo {
+    const info = this.tensors.get(name);
+    if (!info) throw new Error(`${this.file}: no tensor "${name}"`);
+    if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
+      throw new Error(`${this.file}: tensor "${name}" has dtype ${info.dtype}; weights must be F32, F16 or BF16`);
+    }
+    return info;
   }
 }
 
@@ -184,15 +201,21 @@ export class WeightStore {
     return this.where.get(name)?.tensors.get(name);
   }
 
-  read(name: string, shape?: readonly number[]): Tensor {
+  /** The file holding `name`, checked against the shape config.json implies. */
+  file(name: string, shape?: readonly number[]): SafetensorsFile {
     const st = this.where.get(name);
     if (!st) throw new Error(`${this.dir}: no tensor "${name}" in the model's safetensors`);
-    const t = st.read(name);
-    if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
-      throw new Error(`${st.file}: tensor "${name}" has shape [${t.shape}], config.json implies [${shape}]`);
+    const got = st.tensors.get(name)!.shape;
+    if (shape && (got.length !== shape.length || got.some((d, i) => d !== shape[i]))) {
+      throw new Error(`${st.file}: tensor "${name}" has shape [${got}], config.json implies [${shape}]`);
     }
-    return t;
+    return st;
   }
+
+  read(name: string, shape?: readonly number[]): Tensor {
+    return this.file(name, shape).read(name);
+  }
+
 }
 
 export interface NamedTensor {

@@ -4,17 +4,21 @@
  * shown k answered training questions first, survey/few-shot.ts) and fine-tuned (base + LoRA adapter).
  *
  * deps: the split folder (train.jsonl for the few-shot examples, val.jsonl, test.jsonl and the further evaluation
- * sets its manifest lists); the adapter folder (the
- * one holding adapter_config.json, artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the
- * base model folder (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml;
- * config/high-relevance.yaml (the authors' high-relevance exclusions: every set is also scored without them).
+ * sets its manifest lists); the adapter folder (the one holding adapter_config.json,
+ * artifacts/models/<model>/adapter/); for models the pipeline builds (`tiny`) the base model folder
+ * (artifacts/models/tiny/base/) — downloaded models are found through config/models.yaml; for the llama.cpp
+ * engine, the convert stage's artifacts/gguf/<model>/; config/high-relevance.yaml (the authors' high-relevance
+ * exclusions: every set is also scored without them).
  * item (a matrix instance) or params: model, steering (QA, BIO or PORTRAY; default QA, the style the paper reports).
- * params: backend (auto), eval_batch_size (16), eval_file ('' = none; a SubPOP-format JSONL scored as one more
- * set, named after the file), few_shot_k (0 = no few-shot run, the default; pipeline.yaml's eval stage sets 3), seed (42; draws the few-shot examples).
+ * params: backend (auto; tfjs), engine (auto, tfjs or llama.cpp; lm/evaluator.ts), quant (auto; the GGUF weights,
+ * lm/llamacpp/weights.ts), eval_batch_size (16), eval_file ('' = none; a SubPOP-format JSONL scored as one more
+ * set, named after the file), few_shot_k (0 = no few-shot run, the default; pipeline.yaml's eval stage sets 3),
+ * seed (42; draws the few-shot examples).
+ * resources.cpus: llama.cpp's CPU threads.
  * outs: one folder per model and style, artifacts/eval/<model>-<style>/, with predictions.jsonl, metrics.json and,
  * when the adapter has one (a released adapter does not), losses.jsonl: its training curve, copied for the report.
- * Everything is byte-identical between runs on the same backend; the timings (rows/s) go to the stage log and to
- * the caller.
+ * Everything is byte-identical between runs on the same engine and backend; the timings (rows/s) go to the stage
+ * log and to the caller.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,8 +28,10 @@ import { readJsonl } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 import { evalSetFiles, splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
-import { loadModel } from '../lm/load.js';
-import { checkModelWeights } from '../lm/registry.js';
+import { depHolding } from '../lib/dep-folders.js';
+import { chooseEngine, openEvaluator } from '../lm/evaluator.js';
+import { downloadedGguf, ENGINES } from '../lm/llamacpp/weights.js';
+import { checkModelWeights, loadRegistry, modelDir } from '../lm/registry.js';
 import { STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
 import { loadEvalSets, type EvalRow } from '../survey/evaluate-sets.js';
 import { overall, summarise } from '../survey/evaluate-summary.js';
@@ -44,17 +50,6 @@ export interface RunTiming {
   rowsPerSecond: number;
 }
 export type EvalTimings = Partial<Record<Run, RunTiming>>;
-
-/** The dependency folder, or a folder directly inside one (artifacts/models/<model>/ holds base/ and adapter/),
- * that holds `file` and not `unless`. */
-function depHolding(ctx: StageContext, file: string, unless?: string): string | undefined {
-  const candidates = ctx.deps.flatMap((d) => {
-    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) return [];
-    const subfolders = fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(d, e.name)).sort();
-    return [d, ...subfolders];
-  });
-  return candidates.find((d) => fs.existsSync(path.join(d, file)) && !(unless && fs.existsSync(path.join(d, unless))));
-}
 
 /** The adapter's training curve (schemas/adapter-losses.schema.json), when the train stage wrote one. */
 function readLosses(dir: string): string | undefined {
@@ -75,6 +70,8 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   const model = itemOrParam(ctx, p, 'model', 'tiny');
   const steering = itemOrParam(ctx, p, 'steering', 'QA', STEERING_STYLES) as SteeringStyle;
   const backend = p.string('backend', 'auto');
+  const engine = p.string('engine', 'auto', ENGINES);
+  const quant = p.string('quant', 'auto');
   const batchSize = p.int('eval_batch_size', 16);
   const evalFile = p.string('eval_file', '');
   const k = p.int('few_shot_k', 0, 0);
@@ -83,10 +80,18 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   if (!outDir) throw new Error(`${ctx.name}: declare the output folder artifacts/eval/${model}-${steering}/ under outs`);
 
   // Everything is located and read before a model is loaded, so bad input fails fast.
-  const baseDir = checkModelWeights(model, ctx.root, ctx.env) ?? depHolding(ctx, 'config.json', 'adapter_config.json');
-  if (!baseDir) throw new Error(`${ctx.name}: model ${model} is built by the pipeline; depend on artifacts/models/${model}/base/`);
-  const adapterDir = depHolding(ctx, 'adapter_config.json');
+  const entry = loadRegistry().models[model];
+  const builtDir = depHolding(ctx.deps, 'config.json', 'adapter_config.json');
+  const dir = entry && 'built' in entry ? builtDir : modelDir(model, ctx.root, ctx.env);
+  if (!dir) throw new Error(`${ctx.name}: model ${model} is built by the pipeline; depend on artifacts/models/${model}/base/`);
+  checkModelWeights(model, ctx.root, ctx.env, undefined, engine === 'tfjs' ? undefined : downloadedGguf(entry, dir, quant));
+  const ggufDir = depHolding(ctx.deps, 'adapter.gguf');
+  const choice = await chooseEngine({ engine, model, entry, dir, quant, ggufDir, backend });
+  console.log(`engine: ${choice.engine} (${choice.why})`);
+  const adapterDir = depHolding(ctx.deps, 'adapter_config.json');
   if (!adapterDir) throw new Error(`${ctx.name}: no adapter among the dependencies; depend on artifacts/models/${model}/adapter/ (the train stage's output)`);
+  if (choice.engine === 'llama.cpp' && !ggufDir) throw new Error(`${ctx.name}: llama.cpp needs the adapter as GGUF; depend on artifacts/gguf/${model}/ (stage convert)`);
+  const adapter = choice.engine === 'llama.cpp' ? path.join(ggufDir!, 'adapter.gguf') : adapterDir;
   const losses = readLosses(adapterDir);
   const sets = loadEvalSets(evalSetFiles(ctx.name, ctx.deps), evalFile || undefined);
   const rows = sets.flatMap((s) => s.rows);
@@ -99,14 +104,14 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
 
   const predictions: Partial<Record<Run, Prediction[]>> = {};
   const timings: EvalTimings = {};
-  let loadedBackend = '';
+  let used = { engine: '', backend: '', quantisation: '' };
   const prompts: Partial<Record<Run, number>> = {};
   // The base model serves zero-shot and few-shot; the adapter is loaded once for fine-tuned.
-  for (const adapter of [false, true]) {
-    const loaded = await loadModel(baseDir, { backend, adapter: adapter ? adapterDir : undefined, log: (l) => console.log(l) });
-    loadedBackend = loaded.backend;
+  for (const withAdapter of [false, true]) {
+    const loaded = await openEvaluator(choice, dir, backend, withAdapter ? adapter : undefined, ctx.resources.cpus, (l) => console.log(l));
+    used = { engine: loaded.engine, backend: loaded.backend, quantisation: loaded.quantisation };
     try {
-      for (const run of runs.filter((r) => (r === 'fine_tuned') === adapter)) {
+      for (const run of runs.filter((r) => (r === 'fine_tuned') === withAdapter)) {
         const started = performance.now();
         const read = await readDistributions(loaded, rows, {
           style: steering,
@@ -122,7 +127,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
         console.log(`${label(run)}: ${rows.length} rows, ${read.prompts} prompts in ${seconds.toFixed(1)} s (${Math.round(rows.length / seconds).toLocaleString('en-US')} rows/s)`);
       }
     } finally {
-      loaded.dispose();
+      await loaded.dispose();
     }
   }
 
@@ -149,7 +154,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   });
   const metrics = validate(
     'eval-metrics',
-    { model, steering, adapter: adapterDir, backend: loadedBackend, prompts: prompts.zero_shot!, few_shot: k > 0 ? { k, seed, prompts: prompts.few_shot! } : null, sets: setMetrics },
+    { model, steering, adapter: adapterDir, ...used, prompts: prompts.zero_shot!, few_shot: k > 0 ? { k, seed, prompts: prompts.few_shot! } : null, sets: setMetrics },
     `${outDir}/metrics.json`,
   );
 

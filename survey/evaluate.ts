@@ -28,9 +28,11 @@ export interface ReadoutItem {
   nOptions: number;
 }
 
-/** What scoring needs of a loaded model (lm/load.ts `LoadedModel`): the batched option readout. */
+/** What scoring needs of a loaded model (lm/evaluator.ts `Evaluator`): the batched option readout. */
 export interface ReadoutModel {
-  optionReadouts(items: readonly ReadoutItem[], batchSize?: number): Readout[];
+  optionReadouts(items: readonly ReadoutItem[], batchSize?: number): Readout[] | Promise<Readout[]>;
+  /** How prompts should be ordered: by length (padded batches, the default) or by text (shared prefixes in a row). */
+  readonly promptOrder?: 'length' | 'prefix';
 }
 
 export const KL_EPSILON = 1e-8;
@@ -79,7 +81,8 @@ export interface ReadOptions {
 /**
  * The model's readout for every row. Identical prompts (the same question text and options asked of the same
  * group in several waves or sets) are read once. Prompts are ordered by length before they are cut into
- * chunks, so the model's length-sorted batches pad little; the order is fixed, so results are reproducible.
+ * chunks, so the model's length-sorted batches pad little, or by text for a model that reuses shared prefixes
+ * (the steering context of a group); the order is fixed, so results are reproducible.
  */
 export async function readDistributions(model: ReadoutModel, rows: readonly EvalRow[], o: ReadOptions): Promise<{ readouts: Readout[]; prompts: number }> {
   const unique: ReadoutItem[] = [];
@@ -94,7 +97,9 @@ export async function readDistributions(model: ReadoutModel, rows: readonly Eval
     }
     return i;
   });
-  const order = unique.map((_, i) => i).sort((a, b) => unique[a]!.prompt.length - unique[b]!.prompt.length || a - b);
+  const byText = (a: number, b: number): number => (unique[a]!.prompt < unique[b]!.prompt ? -1 : unique[a]!.prompt > unique[b]!.prompt ? 1 : a - b);
+  const byLength = (a: number, b: number): number => unique[a]!.prompt.length - unique[b]!.prompt.length || a - b;
+  const order = unique.map((_, i) => i).sort(model.promptOrder === 'prefix' ? byText : byLength);
   const chunk = o.chunk ?? o.batchSize * 8;
   const readouts: Readout[] = new Array(unique.length);
   o.progress?.(0, unique.length);
@@ -103,7 +108,7 @@ export async function readDistributions(model: ReadoutModel, rows: readonly Eval
     await new Promise((resolve) => setImmediate(resolve));
     if (o.signal?.aborted) throw new Error('evaluation cancelled');
     const idx = order.slice(start, start + chunk);
-    model.optionReadouts(idx.map((i) => unique[i]!), o.batchSize).forEach((r, j) => (readouts[idx[j]!] = r));
+    (await model.optionReadouts(idx.map((i) => unique[i]!), o.batchSize)).forEach((r, j) => (readouts[idx[j]!] = r));
     o.progress?.(Math.min(start + chunk, order.length), unique.length);
   }
   return { readouts: rowSlot.map((i) => readouts[i]!), prompts: unique.length };

@@ -29,7 +29,9 @@ export interface EvalMetrics {
   model: string;
   steering: string;
   adapter: string;
+  engine: string;
   backend: string;
+  quantisation: string;
   /** Distinct prompts read per run. */
   prompts: number;
   few_shot: { k: number; seed: number; prompts: number } | null;
@@ -98,6 +100,8 @@ export interface StyleRun {
  * the bounds on the same rows. */
 export interface Column {
   model: string;
+  /** The model with the engine that read it: "tiny (llama.cpp, cpu, F32)". */
+  label: string;
   name: string;
   runs: StyleRun[];
   bounds?: BoundsSetMetrics;
@@ -111,7 +115,7 @@ export function columns(results: Results): Column[] {
       let col = out.find((c) => c.model === metrics.model && c.name === set.name);
       if (!col) {
         const b = results.bounds?.sets.find((s) => s.name === set.name && s.rows === set.rows);
-        out.push((col = { model: metrics.model, name: set.name, runs: [], ...(b ? { bounds: b } : {}) }));
+        out.push((col = { model: metrics.model, label: modelLabel(metrics), name: set.name, runs: [], ...(b ? { bounds: b } : {}) }));
       }
       col.runs.push({ steering: metrics.steering, fewShot: metrics.few_shot, set });
     }
@@ -168,7 +172,9 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   return [line(head), `|${align.map((a) => (a === 'l' ? ':--' : '--:')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export const columnTitle = (c: Column): string => `${c.model}: ${c.name}`;
+export const modelLabel = (m: EvalMetrics): string => `${m.model} (${m.engine}, ${m.backend}, ${m.quantisation})`;
+
+export const columnTitle = (c: Column): string => `${c.label}: ${c.name}`;
 
 /** Label and one cell per column for each style evaluated; `cell` gets the column's run in that style. */
 function perStyle(cols: readonly Column[], rows: [string, (run: StyleRun, c: Column) => string, (run: StyleRun) => boolean][]): [string, string[]][] {

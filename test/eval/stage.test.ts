@@ -5,6 +5,7 @@ import path from 'node:path';
 import { runTinyModel } from '../../stages/tiny-model.js';
 import { runTrain } from '../../stages/train.js';
 import { runEval, type EvalTimings } from '../../stages/eval.js';
+import { runConvert } from '../../stages/convert.js';
 import { loadModel } from '../../lm/load.js';
 import { letterIdGroups } from '../../lm/readout.js';
 import { validate } from '../../lib/schema.js';
@@ -47,7 +48,7 @@ test('eval writes schema-valid predictions and metrics for val, test and an exte
   for (const f of fs.readdirSync(a)) t.deepEqual(fs.readFileSync(path.join(a, f)), fs.readFileSync(path.join(b, f)), f);
   const ma = JSON.parse(fs.readFileSync(path.join(a, 'metrics.json'), 'utf8'));
   validate('eval-metrics', ma, 'metrics.json');
-  t.like(ma, { backend: 'wasm' });
+  t.like(ma, { engine: 'tfjs', backend: 'wasm', quantisation: 'F32' });
   // 22 + 22 + 2 rows; identical prompts (the external rows repeat val rows) are read once.
   t.is(ma.prompts, 22 + 22);
   // The timings are returned (and logged) rather than written.
@@ -184,4 +185,27 @@ test('a matrix instance takes its model and steering style from the item', async
   await t.throwsAsync(runEval(stageContext({ name: 'eval@tiny-XX', item: { model: 'tiny', steering: 'XX' }, deps: [split, base, adapter], outs: [out], params: {} })), {
     message: 'eval@tiny-XX (matrix item): param "steering" must be one of QA, BIO, PORTRAY, got "XX"',
   });
+});
+
+test('eval on llama.cpp: stage convert writes the GGUF model and adapter, and the scores match tfjs', async (t) => {
+  await built;
+  const dir = scratch(t);
+  const gguf = path.join(dir, 'gguf', 'tiny');
+  await runConvert(stageContext({ name: 'convert@tiny', deps: [base, adapter], outs: [gguf], params: { model: 'tiny', engine: 'llama.cpp', quant: 'auto' } }));
+  t.deepEqual(fs.readdirSync(gguf).sort(), ['adapter.gguf', 'model.gguf']);
+  const [tfjs, cpp] = [path.join(dir, 'tfjs', 'tiny'), path.join(dir, 'llama.cpp', 'tiny')];
+  await evaluate(tfjs);
+  await evaluate(cpp, { ...evalParams, engine: 'llama.cpp' }, [split, base, adapter, gguf]);
+  const m = JSON.parse(fs.readFileSync(path.join(cpp, 'metrics.json'), 'utf8'));
+  t.like(m, { engine: 'llama.cpp', backend: 'cpu', quantisation: 'F32' });
+  const [a, b] = [jsonl(path.join(tfjs, 'predictions.jsonl')), jsonl(path.join(cpp, 'predictions.jsonl'))];
+  t.is(a.length, b.length);
+  a.forEach((row, i) => {
+    for (const run of ['zero_shot', 'few_shot', 'fine_tuned']) {
+      const [p, q] = [(row[run] as { distribution: number[] }).distribution, (b[i]![run] as { distribution: number[] }).distribution];
+      t.true(p.every((v, k) => Math.abs(v - q[k]!) < 1e-5), `row ${i} ${run}`);
+    }
+  });
+  // Without the convert stage's folder, llama.cpp has nothing to load: a clear error.
+  await t.throwsAsync(evaluate(path.join(dir, 'none', 'tiny'), { ...evalParams, engine: 'llama.cpp' }), { message: /model tiny: llama\.cpp needs the converted weights; depend on artifacts\/gguf\/tiny\/ \(stage convert\)/ });
 });

@@ -23,7 +23,8 @@ test('RESULTS.md: the golden file for two models, one in two steering styles, th
 
 test('RESULTS.md: Table 1 cells against hand-computed values', (t) => {
   const md = resultsMarkdown(loadResults(evalRoot, boundsDir));
-  t.deepEqual(tableRow(md, 'Method'), ['alpha: val', 'alpha: test', 'beta: val', 'beta: test', 'beta: subpop_eval']);
+  // Each column names the engine, backend and quantisation the model was read with.
+  t.deepEqual(tableRow(md, 'Method'), ['alpha (tfjs, wasm, F32): val', 'alpha (tfjs, wasm, F32): test', 'beta (llama.cpp, cpu, Q4_K_M): val', 'beta (llama.cpp, cpu, Q4_K_M): test', 'beta (llama.cpp, cpu, Q4_K_M): subpop_eval']);
   // beta's val set has 10 rows, the bounds' 8: not comparable, so no bounds there; subpop_eval has no respondents.
   t.deepEqual(tableRow(md, 'Uniform (upper bound)'), ['0.280', '0.250', '—', '0.250', '0.208']);
   t.deepEqual(tableRow(md, 'Human (bootstrap, lower bound)'), ['0.060', '0.050', '—', '0.050', '—']);
@@ -43,7 +44,7 @@ test('RESULTS.md: Table 1 cells against hand-computed values', (t) => {
   ]);
   // Without the high-relevance questions: only the sets that have some; bounds too.
   const without = md.split('## Without the high-relevance questions')[1]!.split('## Files scored')[0]!;
-  t.deepEqual(tableRow(without, 'Method'), ['alpha: test', 'beta: test', 'beta: subpop_eval']);
+  t.deepEqual(tableRow(without, 'Method'), ['alpha (tfjs, wasm, F32): test', 'beta (llama.cpp, cpu, Q4_K_M): test', 'beta (llama.cpp, cpu, Q4_K_M): subpop_eval']);
   t.deepEqual(tableRow(without, 'Rows kept'), ['8 of 10', '8 of 10', '4 of 6']);
   t.deepEqual(tableRow(without, 'Uniform (upper bound)'), ['0.260', '0.260', '0.209']);
   t.deepEqual(tableRow(without, 'Fine-tuned (QA)'), ['0.160', '0.130', '0.120']);
@@ -84,14 +85,14 @@ test('report stage: RESULTS.md and a self-contained report.html; a newly evaluat
     return { md: fs.readFileSync(outs[0]!, 'utf8'), html: fs.readFileSync(path.join(outs[1]!, 'report.html'), 'utf8') };
   };
   const first = await run();
-  t.deepEqual(tableRow(first.md, 'Method'), ['alpha: val', 'alpha: test']);
+  t.deepEqual(tableRow(first.md, 'Method'), ['alpha (tfjs, wasm, F32): val', 'alpha (tfjs, wasm, F32): test']);
   t.deepEqual(await run(), first);
   t.notRegex(first.html, /<script|<link|@import|url\(|src=|href=/i);
   t.is(first.html.match(/<svg /g)?.length, 4); // two group charts, the loss curve, one scatter
 
   fs.cpSync(path.join(evalRoot, 'beta-QA'), path.join(evalDir, 'beta-QA'), { recursive: true });
   const second = await run();
-  t.deepEqual(tableRow(second.md, 'Method'), ['alpha: val', 'alpha: test', 'beta: val', 'beta: test', 'beta: subpop_eval']);
+  t.deepEqual(tableRow(second.md, 'Method'), ['alpha (tfjs, wasm, F32): val', 'alpha (tfjs, wasm, F32): test', 'beta (llama.cpp, cpu, Q4_K_M): val', 'beta (llama.cpp, cpu, Q4_K_M): test', 'beta (llama.cpp, cpu, Q4_K_M): subpop_eval']);
   t.deepEqual(tableRow(second.md, 'Zero-shot (QA)').slice(0, 2), tableRow(first.md, 'Zero-shot (QA)'));
   // Another style of a model already there adds rows, not columns.
   fs.cpSync(path.join(evalRoot, 'alpha-BIO'), path.join(evalDir, 'alpha-BIO'), { recursive: true });
