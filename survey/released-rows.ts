@@ -14,19 +14,10 @@
 import { readJsonl } from '../lib/json-files.js';
 import { FormatError, validate } from '../lib/schema.js';
 import { MAX_OPTIONS } from './prompts.js';
+import type { SubpopRow } from './rows.js';
 
-export interface ReleasedRow {
-  qkey: string;
-  /** Optional in the released format: the wave the row comes from. */
-  wave?: string;
-  attribute: string;
-  group: string;
-  question: string;
-  options: string[];
-  ordinal: number[];
-  responses: number[];
-  refusal_rate: number;
-}
+/** A row of the released format: the fields of a subpopulation row that it carries, the wave optional. */
+export type ReleasedRow = Omit<SubpopRow, 'wave' | 'n_respondents' | 'weight_sum'> & { wave?: string };
 
 /** |Σ responses − 1| allowed. */
 export const RESPONSE_SUM_TOLERANCE = 1e-6;

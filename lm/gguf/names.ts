@@ -6,7 +6,7 @@
  * convert_hf_to_gguf.py's LlamaModel.permute does, the rows of each head are interleaved: new row 2i is old
  * row i and new row 2i+1 is old row d/2 + i, within each head of d rows (heads of k_proj are the KV heads).
  */
-import { LINEAR_PARENT, type LlamaConfig } from '../config.js';
+import { LINEAR_PARENT, linearShape, type LlamaConfig } from '../config.js';
 
 /** GGUF name of a linear layer's weight in block `layer`. */
 const LINEAR_NAMES: Record<string, string> = {
@@ -36,24 +36,13 @@ export interface TensorMapping {
 }
 
 export function tensorMappings(c: LlamaConfig): TensorMapping[] {
-  const q = c.nHeads * c.headDim;
-  const kv = c.nKvHeads * c.headDim;
   const out: TensorMapping[] = [{ hf: 'model.embed_tokens.weight', gguf: 'token_embd.weight', shape: [c.vocabSize, c.hiddenSize] }];
-  const linearShapes: Record<string, number[]> = {
-    q_proj: [q, c.hiddenSize],
-    k_proj: [kv, c.hiddenSize],
-    v_proj: [kv, c.hiddenSize],
-    o_proj: [c.hiddenSize, q],
-    gate_proj: [c.intermediateSize, c.hiddenSize],
-    up_proj: [c.intermediateSize, c.hiddenSize],
-    down_proj: [c.hiddenSize, c.intermediateSize],
-  };
   for (let l = 0; l < c.nLayers; l++) {
     const p = `model.layers.${l}.`;
     const linear = (module: string): TensorMapping => ({
       hf: `${p}${LINEAR_PARENT[module]}.${module}.weight`,
       gguf: linearTensorName(l, module),
-      shape: linearShapes[module]!,
+      shape: linearShape(c, module),
       ...(module === 'q_proj' ? { ropeHeads: c.nHeads } : module === 'k_proj' ? { ropeHeads: c.nKvHeads } : {}),
     });
     out.push({ hf: `${p}input_layernorm.weight`, gguf: `blk.${l}.attn_norm.weight`, shape: [c.hiddenSize] });

@@ -3,19 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../net/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { testBytes } from '../net/server.js';
 
-/** Runs the CLI in-process and returns its exit code and what it wrote to stderr. */
-async function run(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((s: string) => chunks.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stderr: chunks.join('') };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+const run = (argv: string[]) => runCli(main, argv);
 
 test.serial('fetch-waves fetches what it can and lists every failure at the end', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-cli-'));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { defaultRelease, fetchReleaseFile, loadRelease, readInputText, readReleaseFile, releasePathOf, type Release } from '../../net/release.js';
 import { main } from '../../net/release-cli.js';
+import { runCli } from '../helpers/cli.js';
 import { tmp } from '../helpers/files.js';
 import { fileServer, testBytes, type Behaviour, type TestServer } from './server.js';
 
@@ -95,17 +96,7 @@ test('a manifest breaking its schema is reported with file:line:col', (t) => {
   t.throws(() => loadRelease(manifest, root), { message: new RegExp(`^${manifest}:2:9: commit must match pattern`) });
 });
 
-/** Runs the CLI in-process and returns its exit code and what it wrote to stderr. */
-async function cli(argv: string[]): Promise<{ code: number; stderr: string }> {
-  const chunks: string[] = [];
-  const write = process.stderr.write;
-  process.stderr.write = ((s: string) => chunks.push(String(s)) > 0) as typeof process.stderr.write;
-  try {
-    return { code: await main(argv), stderr: chunks.join('') };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+const cli = (argv: string[]) => runCli(main, argv);
 
 test.serial('subpop-release fills the mirror, checks it offline, and --refresh replaces a modified copy', async (t) => {
   const s = await server(t);
