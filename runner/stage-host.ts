@@ -1,10 +1,15 @@
 /**
- * The process a `run:` stage runs in. The runner starts it with the staging root as working directory and an
- * IPC channel; the host imports the stage module and calls it. When the channel closes — the runner exited,
- * even by kill -9 — the host exits, so no orphan keeps writing.
+ * The process a `run:` stage runs in. The runner starts it in the project root, as the leader of a new process
+ * group, with an IPC channel; the host imports the stage module and calls it. When the channel closes — the
+ * runner exited, even by kill -9 — the host ends the rest of its group and rolls the in-place run back (see
+ * journal.ts), so no orphan keeps writing and the previous outputs are back.
+ *
+ * `stage-host --abandon JOURNAL` does only that last part, for the shell wrapper of `cmd:` stages.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CheckpointStore } from './checkpoints.js';
+import { abandon } from './journal.js';
 import { isStageModule, type ParamValue, type Progress, type StageContext, type StageResources } from './stage.js';
 
 export interface HostSpec {
@@ -20,13 +25,19 @@ export interface HostSpec {
   env: Record<string, string | undefined>;
   resources: StageResources;
   root: string;
+  /** The run's journal, rolled back should the runner die. */
+  journal: string;
+  /** The run's checkpoint folder, and minutes between checkpoints. */
+  checkpoints: { dir: string; everyMinutes: number };
 }
 
-export type HostMessage = { type: 'start'; spec: HostSpec } | { type: 'cancel' };
-export type HostReport = { type: 'progress'; progress: Progress };
+export type HostMessage = { type: 'start'; spec: HostSpec } | { type: 'cancel' } | { type: 'checkpoint' };
+export type HostReport = { type: 'progress'; progress: Progress } | { type: 'checkpointed'; at: string };
 
 const GRACE_MS = 5000;
 const controller = new AbortController();
+let journal: string | undefined;
+let store: CheckpointStore | undefined;
 
 /** Asks the stage to stop (its signal aborts) and exits after a grace period if it does not. */
 function cancel(code: number): void {
@@ -42,6 +53,12 @@ async function runModule(spec: HostSpec): Promise<number> {
     return 2;
   }
   let last = 0;
+  store = new CheckpointStore(spec.checkpoints.dir, {
+    stage: spec.name,
+    everyMinutes: spec.checkpoints.everyMinutes,
+    log: (line) => process.stderr.write(`${line}\n`),
+    saved: (at) => process.send?.({ type: 'checkpointed', at } satisfies HostReport),
+  });
   const ctx: StageContext = {
     name: spec.name,
     params: spec.params,
@@ -60,26 +77,38 @@ async function runModule(spec: HostSpec): Promise<number> {
       last = now;
       process.send?.({ type: 'progress', progress: p } satisfies HostReport);
     },
+    checkpoints: store,
   };
   await mod.default.run(ctx);
   return 0;
 }
 
-// No runner any more: nobody will publish the result, so stop at once.
-process.on('disconnect', () => process.exit(130));
-process.on('SIGTERM', () => cancel(143));
-process.on('SIGINT', () => cancel(130));
-process.on('message', (msg: HostMessage) => {
-  if (msg.type === 'cancel') cancel(130);
-  else if (msg.type === 'start') {
-    runModule(msg.spec).then(
-      (code) => process.exit(code),
-      (err: unknown) => {
-        const e = err as Error;
-        const text = process.env['PIPE_DEBUG'] ? (e.stack ?? String(e)) : e instanceof Error ? `${e.name}: ${e.message}` : String(err);
-        process.stderr.write(`${text}\n`);
-        process.exit(controller.signal.aborted ? 130 : 1);
-      },
-    );
-  }
-});
+if (process.argv[2] === '--abandon') {
+  // We end our own process group, ourselves excepted.
+  process.on('SIGTERM', () => {});
+  abandon(process.argv[3]!);
+} else {
+  // No runner any more: nobody will publish the result, so stop the stage and put the old outputs back.
+  process.on('disconnect', () => {
+    if (journal) abandon(journal);
+    process.exit(130);
+  });
+  process.on('SIGTERM', () => cancel(143));
+  process.on('SIGINT', () => cancel(130));
+  process.on('message', (msg: HostMessage) => {
+    if (msg.type === 'cancel') cancel(130);
+    else if (msg.type === 'checkpoint') store?.request();
+    else if (msg.type === 'start') {
+      journal = msg.spec.journal;
+      runModule(msg.spec).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+          const e = err as Error;
+          const text = process.env['PIPE_DEBUG'] ? (e.stack ?? String(e)) : e instanceof Error ? `${e.name}: ${e.message}` : String(err);
+          process.stderr.write(`${text}\n`);
+          process.exit(controller.signal.aborted ? 130 : 1);
+        },
+      );
+    }
+  });
+}

@@ -1,8 +1,9 @@
 /**
  * `pipe __exec STAGE`: what a Slurm job runs on its compute node. It brings one stage up to date exactly as a
  * local run does — output locks, a re-check against pipe.lock (so a job whose upstream produced identical
- * outputs does nothing), the run cache, a staging root, publishing, pipe.lock — on the shared filesystem, then
- * leaves its outcome for the runner in `.pipe/slurm/job-<id>.json`. The job's log gets the stage's raw output.
+ * outputs does nothing), the run cache, running in place over parked outputs, pipe.lock — on the shared
+ * filesystem, then leaves its outcome for the runner in `.pipe/slurm/job-<id>.json`. The job's log gets the
+ * stage's raw output.
  */
 import os from 'node:os';
 import { executeStage, type Outcome, type StageEvents } from '../execute.js';
@@ -40,7 +41,7 @@ export async function execInJob(project: Project, name: string, options: { force
   let lastProgress = Date.now();
   const started = Date.now();
   const events: StageEvents = {
-    waiting: (_stage, holder) => say(`waiting for the outputs, locked by ${describeHolder(holder)}`),
+    waiting: (_stage, holder) => say(`waiting for ${typeof holder === 'string' ? holder : `the outputs, locked by ${describeHolder(holder)}`}`),
     started: (_stage, action) => say(action === 'run' ? 'running' : 'restoring from the run cache'),
     output: (_stage, text, stream) => void (stream === 'stdout' ? process.stdout : process.stderr).write(text),
     progress: (_stage, p) => {
