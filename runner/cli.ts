@@ -210,7 +210,7 @@ async function commandStatus(args: Args): Promise<number> {
   const states = planStages(project, names);
   project.saveState();
   const jobs = await clusterJobs(project);
-  const rows = names.map((n) => ({ ...statusRow(n, states.get(n)!), ...(jobs.has(n) ? { job: jobs.get(n)! } : {}) }));
+  const rows = names.map((n) => ({ ...statusRow(n, states.get(n)!, project.stateDir), ...(jobs.has(n) ? { job: jobs.get(n)! } : {}) }));
   process.stdout.write(args.flags.has('json') ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows, args.flags.has('verbose')));
   return rows.every((r) => r.state === 'up-to-date') ? 0 : 1;
 }

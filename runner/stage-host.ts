@@ -39,11 +39,30 @@ const controller = new AbortController();
 let journal: string | undefined;
 let store: CheckpointStore | undefined;
 
+/** No runner any more: nobody will commit the run, so the host ends the stage and puts the old outputs back. */
+function runnerGone(): never {
+  if (journal) abandon(journal);
+  process.exit(130);
+}
+
+/** Exits; when the runner is gone, rolls the run back first. */
+function exit(code: number): never {
+  if (!process.connected) runnerGone();
+  process.exit(code);
+}
+
+function report(message: HostReport): void {
+  // A failed send (EPIPE) may come before the channel's end is noticed.
+  process.send!(message, undefined, {}, (err) => {
+    if (err) runnerGone();
+  });
+}
+
 /** Asks the stage to stop (its signal aborts) and exits after a grace period if it does not. */
 function cancel(code: number): void {
   if (controller.signal.aborted) return;
   controller.abort(new Error('cancelled'));
-  setTimeout(() => process.exit(code), GRACE_MS).unref();
+  setTimeout(() => exit(code), GRACE_MS).unref();
 }
 
 async function runModule(spec: HostSpec): Promise<number> {
@@ -57,7 +76,7 @@ async function runModule(spec: HostSpec): Promise<number> {
     stage: spec.name,
     everyMinutes: spec.checkpoints.everyMinutes,
     log: (line) => process.stderr.write(`${line}\n`),
-    saved: (at) => process.send?.({ type: 'checkpointed', at } satisfies HostReport),
+    saved: (at) => report({ type: 'checkpointed', at }),
   });
   const ctx: StageContext = {
     name: spec.name,
@@ -75,7 +94,7 @@ async function runModule(spec: HostSpec): Promise<number> {
       const now = Date.now();
       if (now - last < 250 && p.done !== p.total) return;
       last = now;
-      process.send?.({ type: 'progress', progress: p } satisfies HostReport);
+      report({ type: 'progress', progress: p });
     },
     checkpoints: store,
   };
@@ -88,11 +107,10 @@ if (process.argv[2] === '--abandon') {
   process.on('SIGTERM', () => {});
   abandon(process.argv[3]!);
 } else {
-  // No runner any more: nobody will publish the result, so stop the stage and put the old outputs back.
-  process.on('disconnect', () => {
-    if (journal) abandon(journal);
-    process.exit(130);
-  });
+  // Output to the runner failing (EPIPE) tells the same as the channel's end, possibly earlier.
+  process.on('disconnect', runnerGone);
+  process.stdout.on('error', runnerGone);
+  process.stderr.on('error', runnerGone);
   process.on('SIGTERM', () => cancel(143));
   process.on('SIGINT', () => cancel(130));
   process.on('message', (msg: HostMessage) => {
@@ -101,12 +119,12 @@ if (process.argv[2] === '--abandon') {
     else if (msg.type === 'start') {
       journal = msg.spec.journal;
       runModule(msg.spec).then(
-        (code) => process.exit(code),
+        (code) => exit(code),
         (err: unknown) => {
           const e = err as Error;
           const text = process.env['PIPE_DEBUG'] ? (e.stack ?? String(e)) : e instanceof Error ? `${e.name}: ${e.message}` : String(err);
           process.stderr.write(`${text}\n`);
-          process.exit(controller.signal.aborted ? 130 : 1);
+          exit(controller.signal.aborted ? 130 : 1);
         },
       );
     }

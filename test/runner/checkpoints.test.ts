@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CheckpointStore, MANIFEST, type CheckpointManifest } from '../../runner/checkpoints.js';
 import { validate } from '../../lib/schema.js';
+import { formatStatus } from '../../runner/status.js';
 import { tmp } from '../helpers/files.js';
 
 function store(dir: string, everyMinutes = 10): { store: CheckpointStore; log: string[]; saved: string[] } {
@@ -91,4 +92,11 @@ test('due: after the interval, or at once when the runner asks; a save starts th
   t.true(s.due());
   await s.save('step 2', writeStep(2));
   t.false(s.due());
+});
+
+test('pipe status says which checkpoint a stage that will run resumes from, and how old it is', (t) => {
+  const now = Date.parse('2026-05-01T12:00:00Z');
+  const row = { stage: 'train', state: 'will-run' as const, reasons: ['param epochs: 5 → 6'], resumable: { at: 'epoch 3/6', savedAt: '2026-05-01T11:58:05Z' } };
+  t.is(formatStatus([row], false, now), '▶ train will run, resumable from epoch 3/6 (checkpoint 2 min old)\n    param epochs: 5 → 6\n');
+  t.is(formatStatus([{ ...row, resumable: { at: 'epoch 4/6, step 10/112', savedAt: '2026-05-01T11:59:20Z' } }], false, now).split('\n')[0], '▶ train will run, resumable from epoch 4/6, step 10/112 (checkpoint 40 s old)');
 });

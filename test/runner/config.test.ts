@@ -189,3 +189,17 @@ test('instances of a foreach that lack the same dependency are reported together
   const err = await configError('stages:\n  g:\n    foreach: [a, b, c, d, e]\n    cmd: cat inbox/${item} > ${item}.txt\n    deps: [inbox]\n    outs: [${item}.txt]\n');
   t.is(err.trim(), `pipe: ${err.match(/pipe: (\S+pipeline\.yaml)/)![1]}:5:12: dependency inbox of stages g@a, g@b, g@c and 2 more neither exists nor is produced by any stage`);
 });
+
+test('checkpoint_every: minutes or a duration, from a param too; it is not part of the stage\'s facts', async (t) => {
+  const yaml = (every: string): string => `params:\n  minutes: 10\nstages:\n  s:\n    cmd: echo > o\n    outs: [o]\n    checkpoint_every: ${every}\n`;
+  const minutes = async (every: string, overrides: [string, string][] = []): Promise<number> => (await open(makeProject({ 'pipeline.yaml': yaml(every) }), overrides)).stage('s').checkpointEvery;
+  t.is(await minutes('5'), 5);
+  t.is(await minutes('90s'), 1.5);
+  t.is(await minutes('2h'), 120);
+  t.is(await minutes('${minutes}m'), 10);
+  t.is(await minutes('${minutes}m', [['minutes', '3']]), 3);
+  const p = await open(makeProject({ 'pipeline.yaml': yaml('1m') }));
+  const other = await open(makeProject({ 'pipeline.yaml': yaml('7m') }));
+  t.deepEqual(p.facts(p.stage('s')), other.facts(other.stage('s')));
+  t.regex(await configError(yaml('soon')), /pipeline\.yaml:7:23: cannot read "soon" as a duration \(use minutes, or e\.g\. 90s, 10m, 1h\)/);
+});
