@@ -35,17 +35,9 @@ export interface TrainState {
 const JSON_FILE = 'train-state.json';
 const TENSORS = 'train-state.safetensors';
 
-interface StateJson {
-  epoch: number;
-  stepInEpoch: number;
-  step: number;
-  shardSeq: number;
-  rng: number[];
-  epochSum: number;
-  /** null for NaN. */
+/** train-state.json: the numbers of the state; NaN and Infinity, which JSON lacks, as null. */
+interface StateJson extends Pick<TrainState, 'epoch' | 'stepInEpoch' | 'step' | 'shardSeq' | 'rng' | 'epochSum' | 'lossLines'> {
   epochLoss: number | null;
-  lossLines: string[];
-  /** null for Infinity. */
   bestLoss: number | null;
   bestEpoch: number;
   adamT: number;

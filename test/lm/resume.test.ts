@@ -2,45 +2,24 @@ import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { useBackend } from '../../lm/backend.js';
-import { writeTinyModel } from '../../lm/tiny.js';
 import { trainLora, type CheckpointStore, type TrainOptions } from '../../lm/train.js';
 import { CheckpointStore as RunnerStore } from '../../runner/checkpoints.js';
-import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
-import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { tmp } from '../helpers/files.js';
+import { trainingOptions, writeTrainingModel } from '../helpers/training.js';
 
 // An interrupted and resumed training run must write the very bytes of an uninterrupted one: same adapter, same
 // loss curve, same metrics. Interruptions are made at the step boundaries a real run checkpoints at.
 
-const rows = syntheticRows(7, 1, 3);
 const tinyDir = tmp();
-const SIZE = { vocab_size: 320, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 };
 const reference = tmp();
 const OUTPUTS = ['adapter_model.safetensors', 'adapter_config.json', 'losses.jsonl', 'metrics.json'];
 
-function options(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    modelDir: tinyDir,
-    modelName: 'tiny',
-    outDir,
-    train: rows.filter((r) => !r.qkey.startsWith('Q3_')),
-    val: rows.filter((r) => r.qkey.startsWith('Q3_')),
-    seed: 5,
-    steering: 'PORTRAY',
-    lr: 5e-3,
-    epochs: 3,
-    batchSize: 8,
-    gradAccum: 2,
-    warmupRatio: 0.1,
-    lora: { r: 4, alpha: 8, dropout: 0.05, targets: ['q_proj', 'v_proj'] },
-    workers: 1,
-    ...over,
-  };
-}
+/** Three epochs of three steps. */
+const options = (outDir: string, over: Partial<TrainOptions> = {}): TrainOptions => trainingOptions(tinyDir, outDir, { epochs: 3, ...over });
 
 test.before(async () => {
   await useBackend('wasm');
-  writeTinyModel(tinyDir, rows.flatMap((r) => STEERING_STYLES.map((s) => buildPrompt(r, r, s))), SIZE, 3);
+  writeTrainingModel(tinyDir);
   await trainLora(options(reference));
 });
 
