@@ -40,6 +40,10 @@ export interface SlurmSettings {
   account?: string;
   time?: string;
   extra?: string[];
+  /** Seconds before the time limit at which a job asks its stage for a checkpoint, then requeues itself. */
+  signal_before?: number;
+  /** Most times a stage's job may start: its first run and its requeues. */
+  attempts?: number;
 }
 
 interface RawPipeline {

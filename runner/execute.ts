@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CorruptObjectError, type CachedOut, type RunRecord } from './cache.js';
 import { checkpointDir } from './checkpoints.js';
 import type { StageInstance } from './config.js';
-import { runModule, runShell, type StageIO } from './executor.js';
+import { runModule, runShell, type StageIO, type StartOptions } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
 import { journalFile, journalId, outputLockFile, settleInterrupted } from './interrupted.js';
 import { commit, parkOutputs, rollBack, writeJournal, type Journal } from './journal.js';
@@ -185,10 +185,10 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
   const started = Date.now();
   try {
     const env = { ...process.env, PIPE_STAGE: stage.name, PIPE_ROOT: project.root, PWD: project.root };
-    const start = {
+    const start: StartOptions = {
       journal: file,
       // Recorded at once, so that nobody rolls the run back while the stage's processes still run.
-      started: (group: number) => writeJournal(file, { ...journal, group }, { durable: false }),
+      started: (group) => writeJournal(file, { ...journal, group }, { durable: false }),
       ...(options.checkpointNow ? { checkpointNow: options.checkpointNow } : {}),
       ...(options.checkpointed ? { checkpointed: options.checkpointed } : {}),
     };

@@ -34,8 +34,10 @@ export interface StartOptions {
   journal: string;
   /** Called with the stage's process group once it exists. */
   started(group: number): void;
-  /** Asks a running stage module to write a checkpoint now (see StageContext.checkpoints). */
+  /** Aborted to ask a running stage module for a checkpoint now (see StageContext.checkpoints). */
   checkpointNow?: AbortSignal;
+  /** Told when the stage module saved a checkpoint. */
+  checkpointed?(at: string): void;
 }
 
 /** The host script: compiled JavaScript after `npm run build`, else the TypeScript source. */
@@ -107,6 +109,7 @@ export function runModule(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, i
   };
   child.on('message', (m: HostReport) => {
     if (m.type === 'progress') io.progress(m.progress);
+    else if (m.type === 'checkpointed') options.checkpointed?.(m.at);
   });
   options.checkpointNow?.addEventListener('abort', () => send({ type: 'checkpoint' }), { once: true });
   send({ type: 'start', spec });
