@@ -122,7 +122,10 @@ export function rollBack(file: string, journal: Journal): void {
     removeTree(dest);
     fs.renameSync(parked, dest);
   }
+  // A folder is left to a run in progress that has outputs in it: it may be about to write there.
+  const others = otherRuns(file).flatMap((j) => j.outs.map((o) => o.path));
   for (const d of [...journal.made].reverse()) {
+    if (others.some((o) => o.startsWith(`${d}/`))) continue;
     try {
       fs.rmdirSync(path.join(root, d));
     } catch {
@@ -131,6 +134,15 @@ export function rollBack(file: string, journal: Journal): void {
   }
   removeTree(parkedDir(path.dirname(path.dirname(file)), path.basename(file, '.json')));
   fs.rmSync(file, { force: true });
+}
+
+/** The journals next to `file`, of other runs in progress. */
+function otherRuns(file: string): Journal[] {
+  const dir = path.dirname(file);
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json') && !n.startsWith('.') && path.join(dir, n) !== file)
+    .flatMap((n) => readJournal(path.join(dir, n)) ?? []);
 }
 
 /**

@@ -113,3 +113,16 @@ test('an output on another filesystem is parked next to itself, since a rename c
   t.is(read(elsewhere, 'a.txt'), 'old a\n');
   t.deepEqual(listing(elsewhere, '.'), ['a.txt', 'd']);
 });
+
+test('rolling back leaves a folder it made to another run in progress with outputs in it', (t) => {
+  const { root, state, file } = project({ 'other.txt': '' });
+  const journal = park(root, state);
+  // A second stage, started meanwhile, writes into the same new folder.
+  const second = parkOutputs(root, state, 'st-2', { stage: 'st2', holder: currentHolder('test') }, [{ path: 'out/b.txt', dir: false }]);
+  t.deepEqual(second.made, [], 'out/ existed already when it parked');
+  rollBack(file, journal);
+  t.true(fs.existsSync(path.join(root, 'out')), 'out/ stays for the second run');
+  write(root, { 'out/b.txt': 'new b\n' });
+  commit(path.join(state, 'active', 'st-2.json'), second);
+  t.is(read(root, 'out/b.txt'), 'new b\n');
+});
