@@ -11,7 +11,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
 import { packageRoot } from '../lib/paths.js';
 import { KILL_GRACE_MS } from './journal.js';
 import { endGroup } from './process-group.js';
@@ -49,20 +48,22 @@ function hostCommand(module?: string): string[] {
 }
 
 /**
- * The shell wrapper. A background watcher reads file descriptor 3, a pipe from the runner (not stdin, which
- * Node closes as soon as the wrapper exits): a line on it means the runner saw the commands end; end of file
- * without one means the runner died, and the watcher becomes the stage host's `--abandon` (the wrapper's first
- * argument). Commands run in turn, without that pipe; the first failure ends the stage.
+ * The shell wrapper. A background watcher reads file descriptor 3, a pipe from the runner that the runner
+ * never writes to: end of file means the runner died, and the watcher then becomes the stage host's
+ * `--abandon` (the wrapper's first argument). Commands run in turn, without that pipe; the first failure
+ * ends the stage. Then the wrapper ends the watcher and reaps it, so that no orphan of the stage is left to
+ * wait for.
  */
 const SHELL_WRAPPER =
-  'abandon=$1; shift; ( if read -r _ <&3; then :; else eval "exec $abandon"; fi ) >/dev/null 2>&1 & ' +
-  'for c in "$@"; do /bin/sh -c "$c" </dev/null 3<&- || exit $?; done';
+  'abandon=$1; shift; ( if read -r _ <&3; then :; else eval "exec $abandon"; fi ) >/dev/null 2>&1 & watcher=$!; ' +
+  'rc=0; for c in "$@"; do /bin/sh -c "$c" </dev/null 3<&- || { rc=$?; break; }; done; ' +
+  'kill $watcher 2>/dev/null; wait $watcher 2>/dev/null; exit $rc';
 
 /**
  * Streams the stage's output, cancels it on `signal`, and resolves once its leader exited, the rest of its group
  * is gone and its output is drained.
  */
-function supervise(child: ChildProcess, io: StageIO, signal: AbortSignal, options: StartOptions, cancel: () => void, onExit?: () => void): Promise<ProcessResult> {
+function supervise(child: ChildProcess, io: StageIO, signal: AbortSignal, options: StartOptions, cancel: () => void): Promise<ProcessResult> {
   return new Promise((resolve) => {
     if (child.pid !== undefined) options.started(child.pid);
     let killer: NodeJS.Timeout | undefined;
@@ -79,7 +80,6 @@ function supervise(child: ChildProcess, io: StageIO, signal: AbortSignal, option
     child.on('error', (err) => io.output(`cannot start the stage process: ${err.message}\n`, 'stderr'));
     child.on('exit', (c, sig) => {
       code = c ?? 128 + (sig === 'SIGKILL' ? 9 : 15);
-      onExit?.();
       if (child.pid !== undefined) groupGone = endGroup(child.pid, KILL_GRACE_MS);
     });
     child.on('close', () => {
@@ -95,11 +95,8 @@ function supervise(child: ChildProcess, io: StageIO, signal: AbortSignal, option
 export function runShell(commands: readonly string[], cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal, options: StartOptions): Promise<ProcessResult> {
   const abandon = [process.execPath, ...hostCommand(), '--abandon', options.journal].map(shellQuote).join(' ');
   const child = spawn('/bin/sh', ['-c', SHELL_WRAPPER, 'pipe-stage', abandon, ...commands], { cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'], detached: true });
-  const watcher = child.stdio[3] as Writable;
-  // The watcher may be gone already (cancelled with the group).
-  watcher.on('error', () => {});
   const cancel = (): void => void (child.pid && endGroup(child.pid, KILL_GRACE_MS));
-  return supervise(child, io, signal, options, cancel, () => watcher.end('done\n'));
+  return supervise(child, io, signal, options, cancel);
 }
 
 export function runModule(spec: HostSpec, cwd: string, env: NodeJS.ProcessEnv, io: StageIO, signal: AbortSignal, options: StartOptions): Promise<ProcessResult> {

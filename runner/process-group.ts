@@ -46,17 +46,32 @@ function signal(pids: readonly number[], sig: NodeJS.Signals): void {
 }
 
 const POLL_MS = 20;
+/** After this long, members that still answer signal 0 may all be zombies (orphans that PID 1 reaps late). */
+const ZOMBIE_CHECK_MS = 10;
+
+/** Sends a signal to the whole group; false when the group has no process left. */
+function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
 
 /**
  * Ends every process of the group: SIGTERM, then SIGKILL for what is left after `graceMs`; resolves once none
- * is left. For the runner, which is not a member.
+ * is left. For the runner, which is not a member. Polls quickly at first: usually the rest of a stage that
+ * ended by itself is gone within a millisecond or two.
  */
 export async function endGroup(pgid: number, graceMs: number): Promise<void> {
-  signal(groupMembers(pgid), 'SIGTERM');
-  const killAt = Date.now() + graceMs;
-  for (let left = groupMembers(pgid); left.length; left = groupMembers(pgid)) {
-    if (Date.now() >= killAt) signal(left, 'SIGKILL');
-    await sleep(POLL_MS);
+  const started = Date.now();
+  let pause = 1;
+  for (let alive = signalGroup(pgid, 'SIGTERM'); alive; alive = signalGroup(pgid, 0)) {
+    if (Date.now() - started > ZOMBIE_CHECK_MS && !groupAlive(pgid)) return;
+    if (Date.now() - started >= graceMs) signalGroup(pgid, 'SIGKILL');
+    await sleep(pause);
+    pause = Math.min(pause * 2, POLL_MS);
   }
 }
 

@@ -186,3 +186,13 @@ test('Ctrl-C stops the running stages and publishes nothing', async (t) => {
   t.false(exists(dir, 'out/s.txt'));
   t.false(exists(dir, 'pipe.lock'));
 });
+
+test('what a stage leaves running in the background is ended with it', async (t) => {
+  const dir = makeProject({
+    'pipeline.yaml': `stages:\n  bg:\n    cmd: sh -c 'echo $$ > bg.pid; sleep 30; echo late > late.txt' & echo done > out.txt; while [ ! -s bg.pid ]; do sleep 0.01; done\n    outs: [out.txt]\n`,
+  });
+  const r = await pipe(dir, 'run');
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.false(alive(Number(read(dir, 'bg.pid'))), 'the background process is gone when pipe returns');
+  t.false(exists(dir, 'late.txt'));
+});
