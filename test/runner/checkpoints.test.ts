@@ -6,6 +6,7 @@ import { CheckpointStore, MANIFEST, type CheckpointManifest } from '../../runner
 import { validate } from '../../lib/schema.js';
 import { formatStatus } from '../../runner/status.js';
 import { tmp } from '../helpers/files.js';
+import { makeProject, pipe, stageApi, write } from './helpers.js';
 
 function store(dir: string, everyMinutes = 10): { store: CheckpointStore; log: string[]; saved: string[] } {
   const log: string[] = [];
@@ -99,4 +100,51 @@ test('pipe status says which checkpoint a stage that will run resumes from, and 
   const row = { stage: 'train', state: 'will-run' as const, reasons: ['param epochs: 5 → 6'], resumable: { at: 'epoch 3/6', savedAt: '2026-05-01T11:58:05Z' } };
   t.is(formatStatus([row], false, now), '▶ train will run, resumable from epoch 3/6 (checkpoint 2 min old)\n    param epochs: 5 → 6\n');
   t.is(formatStatus([{ ...row, resumable: { at: 'epoch 4/6, step 10/112', savedAt: '2026-05-01T11:59:20Z' } }], false, now).split('\n')[0], '▶ train will run, resumable from epoch 4/6, step 10/112 (checkpoint 40 s old)');
+});
+
+// Saves a checkpoint, then fails unless the file `ok` exists; says where it resumed from.
+const flaky = `params:
+  v: 1
+stages:
+  long:
+    run: stages/long.ts
+    params: [v]
+    outs: [out.txt]
+`;
+const flakyModule = `import fs from 'node:fs';
+import { defineStage } from '${stageApi}';
+export default defineStage(async (ctx) => {
+  const c = await ctx.checkpoints.latest();
+  console.log(c ? \`resuming from \${c.at}\` : 'starting');
+  if (!c) await ctx.checkpoints.save('half of it', (dir) => fs.writeFileSync(\`\${dir}/state\`, 'x'));
+  if (!fs.existsSync('ok')) throw new Error('not yet');
+  fs.writeFileSync(ctx.outs[0]!, \`v\${ctx.params.v}\\n\`);
+});
+`;
+
+test('through the CLI: a failed run keeps its checkpoint for the next run of the same inputs only; success and gc drop them', async (t) => {
+  const dir = makeProject({ 'pipeline.yaml': flaky, 'stages/long.ts': flakyModule });
+  const checkpoints = (): string[] => fs.readdirSync(path.join(dir, '.pipe', 'checkpoints')).sort();
+  t.is((await pipe(dir, 'run')).code, 1);
+  const [v1] = checkpoints();
+  t.regex((await pipe(dir, 'status')).stdout, /^▶ long will run, resumable from half of it \(checkpoint \d+ s old\)\n/);
+
+  // Another param value is another fingerprint: it starts afresh and leaves the first checkpoint alone.
+  const other = await pipe(dir, 'run', '--v', '2');
+  t.regex(other.stdout, /long │ starting/);
+  t.is(checkpoints().length, 2);
+  t.regex((await pipe(dir, 'gc')).stdout, /, 1 checkpoints,/, 'gc with v=1 drops the checkpoint of v=2');
+  t.deepEqual(checkpoints(), [v1]);
+
+  write(dir, { ok: '' });
+  const done = await pipe(dir, 'run');
+  t.is(done.code, 0, done.stdout + done.stderr);
+  t.regex(done.stdout, /long │ resuming from half of it/);
+  t.deepEqual(checkpoints(), [], 'a committed run drops its checkpoints');
+
+  // A checkpoint of a stage that is no longer in the pipeline is nobody's.
+  fs.mkdirSync(path.join(dir, '.pipe', 'checkpoints', 'f'.repeat(64), '1'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.pipe', 'checkpoints', 'f'.repeat(64), 'stage'), 'gone');
+  t.regex((await pipe(dir, 'gc')).stdout, /, 1 checkpoints,/);
+  t.deepEqual(checkpoints(), []);
 });
