@@ -1,13 +1,14 @@
 /** Scratch folders and JSONL reading for tests. */
-import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const made: string[] = [];
 
-// Whatever the outcome of a test file, the scratch folders its tests made go.
-test.after.always('remove the scratch folders', () => {
+// Whatever the outcome of a test file, the scratch folders its tests made go when its worker process exits.
+// (Not an ava hook: hooks must be declared before a test file's first await, and this module may be imported
+// before a module with a top-level await.)
+process.once('exit', () => {
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
