@@ -10,11 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRows } from '../survey/rows.js';
 import { DEFAULT_TINY, writeTinyModel } from '../lm/tiny.js';
-import { trainLora, type TrainRow } from '../lm/train.js';
+import { trainLora } from '../lm/train.js';
 import { buildPrompt, STEERING_STYLES, type SteeringStyle } from '../survey/prompts.js';
-import { syntheticRows } from './lm-synthetic.js';
+import { trainingData } from './training-data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,23 +25,7 @@ const { values: args } = parseArgs({
   },
 });
 
-let train: TrainRow[];
-let val: TrainRow[];
-let all: TrainRow[];
-let source: string;
-if (fs.existsSync('artifacts/split/train.jsonl')) {
-  train = readRows('artifacts/split/train.jsonl');
-  val = readRows('artifacts/split/val.jsonl');
-  all = [...train, ...val, ...readRows('artifacts/split/test.jsonl')];
-  source = 'artifacts/split';
-} else {
-  all = syntheticRows(1);
-  const qkeys = [...new Set(all.map((r) => r.qkey))];
-  const held = new Set(qkeys.filter((_, i) => i % 10 === 0));
-  train = all.filter((r) => !held.has(r.qkey));
-  val = all.filter((r) => held.has(r.qkey));
-  source = 'synthetic rows (bench/lm-synthetic.ts)';
-}
+const { train, val, all, source } = trainingData();
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-train-demo-'));
 const t0 = performance.now();

@@ -1,13 +1,22 @@
 /** Seeded randomness for weights, LoRA initialisation and shuffles (xoroshiro128+ from pure-rand). */
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 
 export class Rng {
-  private readonly gen: ReturnType<typeof xoroshiro128plus>;
+  private gen: ReturnType<typeof xoroshiro128plus>;
 
   constructor(seed: number) {
     this.gen = xoroshiro128plus(seed | 0);
+  }
+
+  /** The generator's state, from which `restore` continues the same sequence (for checkpoints). */
+  state(): number[] {
+    return [...this.gen.getState()];
+  }
+
+  restore(state: readonly number[]): void {
+    this.gen = xoroshiro128plusFromState(state);
   }
 
   /** Uniform in [0, 1). */

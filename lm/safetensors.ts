@@ -94,9 +94,33 @@ export class SafetensorsFile {
     const rows = info.shape[0] ?? 1;
     if (first < 0 || count < 0 || first + count > rows) throw new Error(`${this.file}: tensor "${name}" has ${rows} rows, asked for rows ${first}..${first + count - 1}`);
     const rowBytes = info.shape.slice(1).reduce((a, b) => a * b, 1) * BYTES[info.dtype]!;
-    const begin = this.dataStart + info.data_offsets[0] + first * rowBytes;
+    return toFloat32(this.bytes(name, info.data_offsets[0] + first * rowBytes, count * rowBytes), info.dtype as SafetensorsDtype);
+  }
+
+  /** Reads an F64 tensor as stored, without narrowing. */
+  readFloat64(name: string): Float64Array {
+    const info = this.tensors.get(name);
+    if (!info) throw new Error(`${this.file}: no tensor "${name}"`);
+    if (info.dtype !== 'F64') throw new Error(`${this.file}: tensor "${name}" has dtype ${info.dtype}, not F64`);
+    const [begin, end] = info.data_offsets;
+    const bytes = this.bytes(name, begin, end - begin);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+  }
+
+  private weightInfo(name: string): TensorInfo {
+    const info = this.tensors.get(name);
+    if (!info) throw new Error(`${this.file}: no tensor "${name}"`);
+    if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
+      throw new Error(`${this.file}: tensor "${name}" has dtype ${info.dtype}; weights must be F32, F16 or BF16`);
+    }
+    return info;
+  }
+
+  /** `length` bytes of tensor `name` from `offset` within the data section. */
+  private bytes(name: string, offset: number, length: number): Uint8Array {
+    const begin = this.dataStart + offset;
     // A fresh ArrayBuffer (not Node's pooled one) so typed-array views start aligned.
-    const bytes = new Uint8Array(new ArrayBuffer(count * rowBytes));
+    const bytes = new Uint8Array(new ArrayBuffer(length));
     const fd = fs.openSync(this.file, 'r');
     try {
       let done = 0;
@@ -108,16 +132,7 @@ export class SafetensorsFile {
     } finally {
       fs.closeSync(fd);
     }
-    return toFloat32(bytes, info.dtype as SafetensorsDtype);
-  }
-
-  private weightInfo(name: string): TensorInfo {
-    const info = this.tensors.get(name);
-    if (!info) throw new Error(`${this.file}: no tensor "${name}"`);
-    if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
-      throw new Error(`${this.file}: tensor "${name}" has dtype ${info.dtype}; weights must be F32, F16 or BF16`);
-    }
-    return info;
+    return bytes;
   }
 }
 
@@ -221,12 +236,13 @@ export class WeightStore {
 export interface NamedTensor {
   name: string;
   shape: readonly number[];
-  data: Float32Array;
+  /** Written as F32, or F64 (e.g. optimizer moments in a checkpoint). */
+  data: Float32Array | Float64Array;
 }
 
 /**
- * Encodes f32 tensors as a safetensors file. Tensors are laid out in name order and the header keys are
- * sorted, so equal inputs give equal bytes.
+ * Encodes f32 and f64 tensors as a safetensors file. Tensors are laid out in name order and the header keys
+ * are sorted, so equal inputs give equal bytes.
  */
 export function encodeSafetensors(tensors: readonly NamedTensor[], metadata?: Record<string, string>): Buffer {
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -236,8 +252,8 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata?: Re
   for (const t of sorted) {
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new Error(`tensor "${t.name}": shape [${t.shape}] holds ${count} values, got ${t.data.length}`);
-    header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + count * 4] };
-    offset += count * 4;
+    header[t.name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);
   // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.

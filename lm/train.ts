@@ -18,6 +18,10 @@
  *
  * Determinism. Each micro-batch is cut into a fixed number of shards; shard gradients are summed in shard
  * order in float64, so the adapter does not depend on how many processes computed the shards.
+ *
+ * Checkpoints. With `checkpoints`, the complete state between two optimizer steps (lm/train-state.ts) is saved
+ * after every epoch, whenever the store says one is due, and when the run is cancelled; a run with a
+ * checkpoint continues from it and ends with the same bytes as an uninterrupted run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,6 +40,7 @@ import { writeAdapter, type LoraSpec, type LoraWeights } from './peft.js';
 import { Rng } from './random.js';
 import { letterIdGroups, type LetterSpelling } from './readout.js';
 import type { TrainTarget } from './registry.js';
+import { readTrainState, writeTrainState, type TrainState } from './train-state.js';
 import { WeightStore } from './safetensors.js';
 import { LETTERS, TextTokenizer } from './tokenizer.js';
 
@@ -70,6 +75,15 @@ export interface TrainOptions {
   log?: (line: string) => void;
   progress?: (p: { done: number; total: number; note: string }) => void;
   signal?: AbortSignal;
+  /** Where the run saves and finds its state (a stage's `ctx.checkpoints`); without it, no checkpoints. */
+  checkpoints?: CheckpointStore;
+}
+
+/** Checkpoints of exactly this run (same data, model and options), as the runner's `ctx.checkpoints` keeps them. */
+export interface CheckpointStore {
+  latest(): Promise<{ dir: string; at: string; savedAt: string } | undefined>;
+  save(at: string, write: (dir: string) => void | Promise<void>): Promise<void>;
+  due(): boolean;
 }
 
 export interface TrainMetrics {
@@ -211,6 +225,16 @@ export class AdamW {
     this.v = params.map((p) => new Float64Array(p.length));
   }
 
+  state(): TrainState['adam'] {
+    return { t: this.t, m: this.m.map((a) => Float64Array.from(a)), v: this.v.map((a) => Float64Array.from(a)) };
+  }
+
+  restore(state: TrainState['adam']): void {
+    this.t = state.t;
+    state.m.forEach((a, k) => this.m[k].set(a));
+    state.v.forEach((a, k) => this.v[k].set(a));
+  }
+
   step(grads: readonly Float64Array[], lr: number): void {
     this.t++;
     const c1 = 1 - this.beta1 ** this.t;
@@ -309,13 +333,28 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
     const stepsPerEpoch = Math.ceil(micro.length / o.gradAccum);
     const totalSteps = stepsPerEpoch * o.epochs;
     const warmup = Math.ceil(o.warmupRatio * totalSteps);
-    const lossLines: string[] = [];
-    let best = { loss: Infinity, epoch: 1, params: params.map((p) => Float32Array.from(p)) };
+    let lossLines: string[] = [];
+    let best: TrainState['best'] = { loss: Infinity, epoch: 1, params: params.map((p) => Float32Array.from(p)) };
     let step = 0;
     let tokens = 0;
     let trainSeconds = 0;
     let epochLoss = NaN;
     let shardSeq = 0;
+    let start = { epoch: 1, stepInEpoch: 0, epochSum: 0 };
+
+    const resumed = await resumeState(o.checkpoints, shapes, log);
+    if (resumed) {
+      resumed.params.forEach((p, k) => params[k].set(p));
+      opt.restore(resumed.adam);
+      rng.restore(resumed.rng);
+      ({ step, shardSeq, epochLoss, lossLines, best } = resumed);
+      start = { epoch: resumed.epoch, stepInEpoch: resumed.stepInEpoch, epochSum: resumed.epochSum };
+    }
+    const checkpoint = async (at: string, state: Pick<TrainState, 'epoch' | 'stepInEpoch' | 'rng' | 'epochSum'>): Promise<void> => {
+      const full: TrainState = { ...state, step, shardSeq, epochLoss, lossLines: [...lossLines], best, params, adam: opt.state() };
+      await o.checkpoints!.save(at, (dir) => writeTrainState(dir, full, shapes));
+      log(`checkpoint saved at ${at}`);
+    };
 
     const validationLoss = async (): Promise<number | null> => {
       if (val.examples.length === 0) return null;
@@ -324,11 +363,20 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
       return sum / val.examples.length;
     };
 
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = start.epoch; epoch <= o.epochs; epoch++) {
+      const epochRng = rng.state();
       const order = rng.shuffle([...micro]);
-      let epochSum = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        if (o.signal?.aborted) throw new Error('training cancelled');
+      const resuming = epoch === start.epoch;
+      let epochSum = resuming ? start.epochSum : 0;
+      for (let s = resuming ? start.stepInEpoch : 0; s < stepsPerEpoch; s++) {
+        // Let messages in (cancellation, a request for a checkpoint): in one process a step never waits for I/O.
+        await new Promise((resolve) => setImmediate(resolve));
+        const at = `epoch ${epoch}/${o.epochs}, step ${s}/${stepsPerEpoch}`;
+        if (o.signal?.aborted) {
+          if (o.checkpoints) await checkpoint(at, { epoch, stepInEpoch: s, rng: epochRng, epochSum });
+          throw new Error('training cancelled');
+        }
+        if (o.checkpoints?.due() && s > 0) await checkpoint(at, { epoch, stepInEpoch: s, rng: epochRng, epochSum });
         const t0 = performance.now();
         const stepBatches = order.slice(s * o.gradAccum, (s + 1) * o.gradAccum);
         const count = stepBatches.reduce((n, b) => n + b.length, 0);
@@ -364,6 +412,7 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
       // Without validation rows the last epoch's adapter is kept.
       const score = v ?? -epoch;
       if (score < best.loss) best = { loss: score, epoch, params: params.map((p) => Float32Array.from(p)) };
+      if (o.checkpoints && epoch < o.epochs) await checkpoint(`epoch ${epoch}/${o.epochs}`, { epoch: epoch + 1, stepInEpoch: 0, rng: rng.state(), epochSum: 0 });
     }
 
     fs.mkdirSync(o.outDir, { recursive: true });
@@ -388,11 +437,27 @@ export async function trainLora(o: TrainOptions): Promise<TrainResult> {
     validate('adapter-metrics', metrics, path.join(o.outDir, 'metrics.json'));
     writeFileAtomic(path.join(o.outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
     const seconds = (performance.now() - started) / 1000;
-    const tokensPerSecond = tokens / trainSeconds;
+    const tokensPerSecond = trainSeconds > 0 ? tokens / trainSeconds : 0;
     log(`trained ${step} steps in ${seconds.toFixed(1)} s, ${Math.round(tokensPerSecond).toLocaleString('en-US')} tokens/s on ${backend} with ${processes}`);
     return { metrics, seconds, tokensPerSecond };
   } finally {
     pool?.close();
     model?.dispose();
   }
+}
+
+/** The state of the newest intact checkpoint, or undefined (logged: where training starts from). */
+async function resumeState(store: CheckpointStore | undefined, shapes: [number, number][], log: (line: string) => void): Promise<TrainState | undefined> {
+  const c = await store?.latest();
+  if (!c) return undefined;
+  let state: TrainState;
+  try {
+    state = readTrainState(c.dir, shapes);
+  } catch (err) {
+    log(`checkpoint ${c.dir} cannot be used (${(err as Error).message}); training starts over`);
+    return undefined;
+  }
+  const minutes = Math.round((Date.now() - Date.parse(c.savedAt)) / 60_000);
+  log(`resuming from the checkpoint at ${c.at} (saved ${minutes} min ago)`);
+  return state;
 }

@@ -10,6 +10,7 @@ import { checkDependencies, selectStages } from './dag.js';
 import { collectGarbage } from './gc.js';
 import { logPath } from './execute.js';
 import { fingerprint, lockedFacts } from './facts.js';
+import { recoverInterrupted } from './interrupted.js';
 import { lockMetrics, metricRows, metricsAtRevision, metricsMarkdown } from './metrics.js';
 import { UsageError } from './params.js';
 import { planStages } from './plan.js';
@@ -78,9 +79,12 @@ git revision REV with the change.`,
 Prints the log of the stage's last attempt (from .pipe/logs), or of the run that produced its outputs.`,
   gc: `Usage: pipe gc [--runs] [--dry-run]
 
-Removes staging folders and locks of dead processes, stat-cache entries of deleted files, Slurm job scripts
-and older Slurm logs (when no cluster run is in flight) and cache objects that no run record refers to. --runs also forgets the cached runs of this pipeline that pipe.lock does not
-point at (after that, going back to those parameter sets recomputes them).`,
+Rolls back runs interrupted by a crash; removes what finished runs left parked, locks of dead processes,
+checkpoints no run will resume (of a stage that is gone, of a finished run, or of another fingerprint than the
+stage's current one with the params given here, so pass a run's params to keep its checkpoint), stat-cache
+entries of deleted files, Slurm job scripts and older Slurm logs (when no cluster run is in flight) and cache
+objects that no run record refers to. --runs also forgets the cached runs of this pipeline that pipe.lock does
+not point at (after that, going back to those parameter sets recomputes them).`,
 };
 
 const BOOLEAN_FLAGS = new Set(['force', 'dry-run', 'keep-going', 'replay', 'json', 'verbose', 'help', 'mermaid', 'dot', 'expand', 'runs']);
@@ -172,7 +176,9 @@ async function commandRun(args: Args): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
+    for (const line of recoverInterrupted(project)) reporter.line(line);
     const result = await runPipeline(project, {
       targets: args.positional,
       jobs: positiveInt(args.flags.get('jobs'), 'jobs', os.availableParallelism()) || 1,
@@ -193,17 +199,19 @@ async function commandRun(args: Args): Promise<number> {
     reporter.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
 }
 
 async function commandStatus(args: Args): Promise<number> {
   const project = await open(args);
+  for (const line of recoverInterrupted(project)) process.stderr.write(`pipe: ${line}\n`);
   const names = selectStages(project.dag, args.positional);
   checkDependencies(project.dag, names);
   const states = planStages(project, names);
   project.saveState();
   const jobs = await clusterJobs(project);
-  const rows = names.map((n) => ({ ...statusRow(n, states.get(n)!), ...(jobs.has(n) ? { job: jobs.get(n)! } : {}) }));
+  const rows = names.map((n) => ({ ...statusRow(n, states.get(n)!, project.stateDir), ...(jobs.has(n) ? { job: jobs.get(n)! } : {}) }));
   process.stdout.write(args.flags.has('json') ? `${JSON.stringify(rows, null, 2)}\n` : formatStatus(rows, args.flags.has('verbose')));
   return rows.every((r) => r.state === 'up-to-date') ? 0 : 1;
 }
@@ -249,8 +257,9 @@ async function commandGc(args: Args): Promise<number> {
   const r = await collectGarbage(project, { runs: args.flags.has('runs'), dryRun: args.flags.has('dry-run') });
   const verb = args.flags.has('dry-run') ? 'would remove' : 'removed';
   process.stdout.write(
-    `${verb} ${r.objects} cache objects (${(r.bytes / 1e6).toFixed(1)} MB), ${r.runs} cached runs, ${r.staging} staging folders, ` +
-      `${r.locks} stale locks, ${r.statEntries} stat-cache entries, ${r.slurmFiles} Slurm leftovers\n`,
+    `${verb} ${r.objects} cache objects (${(r.bytes / 1e6).toFixed(1)} MB), ${r.runs} cached runs, ${r.checkpoints} checkpoints, ` +
+      `${r.parked} parked outputs, ${r.locks} stale locks, ${r.statEntries} stat-cache entries, ${r.slurmFiles} Slurm leftovers` +
+      `${r.interrupted ? `; rolled back ${r.interrupted} interrupted runs` : ''}\n`,
   );
   return 0;
 }

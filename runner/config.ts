@@ -31,6 +31,7 @@ interface RawStage {
   resources?: { cpus?: number | string; gpus?: number | string; mem?: number | string; time?: string };
   executor?: Executor;
   default?: boolean;
+  checkpoint_every?: number | string;
   foreach?: ParamValue;
   matrix?: Record<string, ParamValue>;
   when?: ParamValue;
@@ -41,6 +42,10 @@ export interface SlurmSettings {
   account?: string;
   time?: string;
   extra?: string[];
+  /** Seconds before the time limit at which a job asks its stage for a checkpoint, then requeues itself. */
+  signal_before?: number;
+  /** Most times a stage's job may start: its first run and its requeues. */
+  attempts?: number;
 }
 
 interface RawPipeline {
@@ -89,6 +94,8 @@ export interface StageInstance {
   executor: Executor;
   /** Run by a `pipe run` that names no stage (`default: false` keeps a costly experiment out of it). */
   default: boolean;
+  /** Minutes between checkpoints of a checkpointing stage. */
+  checkpointEvery: number;
   /** `file:line:col` of the stage definition, and a locator for its keys. */
   where: string;
   locate(...keys: (string | number)[]): string;
@@ -154,6 +161,14 @@ export function parseSize(value: number | string, where: string): number {
   if (!m) throw new ConfigError(`${where}: cannot read "${value}" as a size (use e.g. 4G or 512M)`);
   const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
   return Math.round(Number(m[1]) * scale);
+}
+
+/** A duration in minutes: a number of minutes, or a number with s, m or h. */
+export function parseMinutes(value: number | string, where: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smh]?)$/.exec(String(value).trim());
+  const minutes = m ? Number(m[1]) * { s: 1 / 60, m: 1, h: 60, '': 1 }[m[2] as 's' | 'm' | 'h' | ''] : NaN;
+  if (!(minutes > 0)) throw new ConfigError(`${where}: cannot read "${value}" as a duration (use minutes, or e.g. 90s, 10m, 1h)`);
+  return minutes;
 }
 
 /** Normalises a declared path: relative to the root when inside it, forward slashes, no trailing slash. */
@@ -431,6 +446,7 @@ function buildInstance(
     resources: { cpus: num('cpus', 1), gpus: num('gpus', 0), mem, ...(res.time ? { time: res.time } : {}) },
     executor: raw.executor ?? forcedExecutor ?? defaultExecutor,
     default: raw.default ?? true,
+    checkpointEvery: raw.checkpoint_every === undefined ? 10 : parseMinutes(typeof raw.checkpoint_every === 'string' ? guard(['checkpoint_every'], () => interpolateText(raw.checkpoint_every as string, scope)) : raw.checkpoint_every, locateKey('checkpoint_every')),
     where,
     locate: locateKey,
   };

@@ -1,27 +1,29 @@
 /**
- * Bringing one stage up to date, safely alongside other `pipe` processes: lock its outputs, re-check it
- * against the current pipe.lock, then restore its outputs from the run cache or run it in a staging root,
- * store the results in the cache, publish them, and record the run in pipe.lock — in that order, so that a
- * crash at any point leaves a state the next run simply continues from.
+ * Bringing one stage up to date, safely alongside other `pipe` processes: lock its outputs, settle an
+ * interrupted earlier run of them, re-check the stage against the current pipe.lock, then restore its outputs
+ * from the run cache, or park them and run the stage in the project root (journal.ts), store the results in
+ * the cache, commit, and record the run in pipe.lock — in that order, so that a crash at any point leaves a
+ * state the next run simply continues from.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CorruptObjectError, type CachedOut, type RunRecord } from './cache.js';
+import { checkpointDir } from './checkpoints.js';
 import type { StageInstance } from './config.js';
-import { runModule, runShell, type StageIO } from './executor.js';
+import { runModule, runShell, type StageIO, type StartOptions } from './executor.js';
 import { fingerprint, hashedPath, type Facts, type LockEntry } from './facts.js';
-import { sha256Bytes } from './hashing.js';
-import { StatCache } from './stat-cache.js';
-import { FileLock, pidAlive, type Holder } from './locks.js';
+import { journalFile, journalId, outputLockFile, settleInterrupted } from './interrupted.js';
+import { commit, parkOutputs, rollBack, writeJournal, type Journal } from './journal.js';
+import { currentHolder, FileLock, pidAlive, type Holder } from './locks.js';
 import { readMetrics } from './metrics.js';
 import type { Project } from './project.js';
 import type { HostSpec } from './stage-host.js';
 import type { Progress } from './stage.js';
-import { createStaging, missingOutputs, removeQuietly, replacePath } from './workspace.js';
+import { missingOutputs, removeQuietly, replacePath } from './workspace.js';
 
 export interface StageEvents {
-  waiting(stage: string, holder: Holder): void;
+  waiting(stage: string, holder: Holder | string): void;
   started(stage: string, action: 'run' | 'restore', where?: string): void;
   output(stage: string, text: string, stream: 'stdout' | 'stderr'): void;
   progress(stage: string, p: Progress): void;
@@ -38,16 +40,14 @@ export interface ExecuteOptions {
   force: boolean;
   events: StageEvents;
   signal: AbortSignal;
+  /** Aborted when the stage should write a checkpoint now (a Slurm job nearing its time limit). */
+  checkpointNow?: AbortSignal;
+  /** Told when the stage saved a checkpoint. */
+  checkpointed?(at: string): void;
 }
-
-let stagingCounter = 0;
 
 export function logPath(project: Project, name: string): string {
   return path.join(project.stateDir, 'logs', `${name}.log`);
-}
-
-function lockFileFor(project: Project, outPath: string): string {
-  return path.join(project.stateDir, 'locks', `out-${sha256Bytes(outPath).slice(0, 24)}.lock`);
 }
 
 export async function executeStage(project: Project, name: string, options: ExecuteOptions): Promise<Outcome> {
@@ -56,13 +56,15 @@ export async function executeStage(project: Project, name: string, options: Exec
   try {
     for (const o of [...stage.outs].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       held.push(
-        await FileLock.acquire(lockFileFor(project, o.path), `pipe run: stage ${name}`, {
+        await FileLock.acquire(outputLockFile(project, o.path), `pipe run: stage ${name}`, {
           onWait: (h) => options.events.waiting(name, h),
           signal: options.signal,
         }),
       );
     }
     removeParkedOutputs(project, stage);
+    const settled = await settleInterrupted(project, stage, { onWait: (what) => options.events.waiting(name, what), signal: options.signal });
+    if (settled) options.events.output(name, `${settled}\n`, 'stderr');
     return await bringUpToDate(project, stage, options);
   } catch (err) {
     if (options.signal.aborted) return { status: 'cancelled' };
@@ -146,7 +148,7 @@ async function recordRun(project: Project, stage: StageInstance, facts: Facts, o
   });
 }
 
-function hostSpec(project: Project, stage: StageInstance, module: string): HostSpec {
+function hostSpec(project: Project, stage: StageInstance, module: string, journal: string, fp: string): HostSpec {
   return {
     name: stage.name,
     module: project.abs(module),
@@ -159,14 +161,13 @@ function hostSpec(project: Project, stage: StageInstance, module: string): HostS
     env: Object.fromEntries([...stage.env, ...stage.secrets].map((n) => [n, process.env[n]])),
     resources: { cpus: stage.resources.cpus, gpus: stage.resources.gpus, mem: stage.resources.mem },
     root: project.root,
+    journal,
+    checkpoints: { dir: checkpointDir(project.stateDir, fp), everyMinutes: stage.checkpointEvery },
   };
 }
 
+/** Runs the stage in place over parked outputs; commits the run, or rolls it back. */
 async function runStage(project: Project, stage: StageInstance, facts: Facts, fp: string, options: ExecuteOptions): Promise<Outcome> {
-  stagingCounter += 1;
-  const staging = path.join(project.stateDir, 'tmp', `${stage.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${process.pid}-${stagingCounter}`);
-  removeQuietly(staging);
-  createStaging(project.root, staging, stage.outs);
   const logFile = logPath(project, stage.name);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const log = fs.openSync(logFile, 'w');
@@ -177,18 +178,28 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
     },
     progress: (p) => options.events.progress(stage.name, p),
   };
+  const file = journalFile(project, stage);
+  const journal: Journal = parkOutputs(project.root, project.stateDir, journalId(stage), { stage: stage.name, holder: currentHolder(`pipe run: stage ${stage.name}`) }, stage.outs);
+  let committed = false;
   options.events.started(stage.name, 'run');
   const started = Date.now();
   try {
-    const env = { ...process.env, PIPE_STAGE: stage.name, PIPE_ROOT: project.root };
+    const env = { ...process.env, PIPE_STAGE: stage.name, PIPE_ROOT: project.root, PWD: project.root };
+    const start: StartOptions = {
+      journal: file,
+      // Recorded at once, so that nobody rolls the run back while the stage's processes still run.
+      started: (group) => writeJournal(file, { ...journal, group }, { durable: false }),
+      ...(options.checkpointNow ? { checkpointNow: options.checkpointNow } : {}),
+      ...(options.checkpointed ? { checkpointed: options.checkpointed } : {}),
+    };
     const result = stage.cmd
-      ? await runShell(stage.cmd, staging, env, io, options.signal)
-      : await runModule(hostSpec(project, stage, stage.run!), staging, env, io, options.signal);
+      ? await runShell(stage.cmd, project.root, env, io, options.signal, start)
+      : await runModule(hostSpec(project, stage, stage.run!, file, fp), project.root, env, io, options.signal, start);
     if (options.signal.aborted) return { status: 'cancelled' };
     if (result.code !== 0) return { status: 'failed', message: `exit code ${result.code}`, log: logFile };
-    const problems = missingOutputs(staging, stage.outs);
+    const problems = missingOutputs(project.root, stage.outs);
     if (problems.length) {
-      const text = `declared outputs missing after the stage succeeded: ${problems.join('; ')} (a stage must write its outputs relative to its working directory)`;
+      const text = `declared outputs missing after the stage succeeded: ${problems.join('; ')} (paths are relative to the project root, the stage's working directory)`;
       io.output(`${text}\n`, 'stderr');
       return { status: 'failed', message: text, log: logFile };
     }
@@ -198,15 +209,14 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
       io.output(`${text}\n`, 'stderr');
       return { status: 'failed', message: text, log: logFile };
     }
-    const outs = storeOutputs(project, staging, stage);
+    const outs = storeOutputs(project, stage);
     fs.closeSync(log);
     const logObject = project.cache.storeBytes(fs.readFileSync(logFile));
     const seconds = (Date.now() - started) / 1000;
     project.cache.writeRun(fp, { stage: stage.name, outs, log: logObject, ranAt: new Date(started).toISOString(), seconds, host: os.hostname() });
-    for (const out of outs) {
-      replacePath(path.join(staging, out.path), project.abs(out.path));
-      rememberPublished(project, out.path, out);
-    }
+    commit(file, journal);
+    committed = true;
+    removeQuietly(checkpointDir(project.stateDir, fp));
     await recordRun(project, stage, facts, outs);
     return { status: 'ran', seconds };
   } finally {
@@ -215,16 +225,15 @@ async function runStage(project: Project, stage: StageInstance, facts: Facts, fp
     } catch {
       // Closed above on success.
     }
-    removeQuietly(staging);
+    if (!committed) rollBack(file, journal);
   }
 }
 
-/** Hashes the staged outputs and copies them into the content-addressed store. */
-function storeOutputs(project: Project, staging: string, stage: StageInstance): CachedOut[] {
+/** Hashes the new outputs and copies them into the content-addressed store. */
+function storeOutputs(project: Project, stage: StageInstance): CachedOut[] {
   return stage.outs.map((o) => {
-    const abs = path.join(staging, o.path);
-    // A throw-away cache: staged paths vanish after publishing and must not enter the project's.
-    const h = new StatCache().hashTree(abs)!;
+    const abs = project.abs(o.path);
+    const h = project.stat.hashTree(abs)!;
     if (h.tree) for (const f of h.tree) project.cache.storeFile(path.join(abs, f.path), f.sha256, f.size);
     else project.cache.storeFile(abs, h.sha256, h.size);
     return { ...hashedPath(o.path, h), ...(h.tree ? { tree: h.tree } : {}) };

@@ -58,7 +58,7 @@ export async function runPipeline(project: Project, options: RunOptions): Promis
   const outcomes: RunResult['outcomes'] = new Map();
 
   if (options.dryRun) {
-    const rows = names.map((n) => statusRow(n, states.get(n)!));
+    const rows = names.map((n) => statusRow(n, states.get(n)!, project.stateDir));
     reporter.line(options.json ? JSON.stringify(rows, null, 2) : formatStatus(rows, false).trimEnd());
     return { ok: true, states, outcomes };
   }

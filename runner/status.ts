@@ -1,4 +1,5 @@
 /** `pipe status` and `pipe run --dry-run`: each stage's state and why, as old → new. */
+import { newestCheckpoint } from './checkpoints.js';
 import type { StageState } from './plan.js';
 
 export interface StatusRow {
@@ -7,15 +8,23 @@ export interface StatusRow {
   reasons: string[];
   /** The Slurm job a run in progress submitted for the stage. */
   job?: { id: string; state: string };
+  /** The checkpoint a run of the stage would resume from: what it holds and when it was saved. */
+  resumable?: { at: string; savedAt: string };
 }
 
-export function statusRow(stage: string, s: StageState): StatusRow {
+/** A stage's row; with the project's state folder, stages that will run say which checkpoint they resume from. */
+export function statusRow(stage: string, s: StageState, stateDir?: string): StatusRow {
+  const resumable = (fp: string): Pick<StatusRow, 'resumable'> => {
+    const c = stateDir === undefined ? undefined : newestCheckpoint(stateDir, fp);
+    return c ? { resumable: { at: c.at, savedAt: c.savedAt } } : {};
+  };
   switch (s.state) {
     case 'restorable':
-    case 'will-run':
       return { stage, state: s.state, reasons: s.reasons };
+    case 'will-run':
+      return { stage, state: s.state, reasons: s.reasons, ...resumable(s.fp) };
     case 'forced':
-      return { stage, state: s.state, reasons: ['--force'] };
+      return { stage, state: s.state, reasons: ['--force'], ...resumable(s.fp) };
     case 'waits':
       return { stage, state: s.state, reasons: s.on.map((u) => `upstream ${u} will change first`) };
     case 'missing-deps':
@@ -34,11 +43,23 @@ const LABEL: Record<StageState['state'], string> = {
   'missing-deps': '✗ {} cannot run',
 };
 
-export function formatStatus(rows: readonly StatusRow[], verbose: boolean): string {
+/** "35 s", "2 min", "3 h": how long ago, roughly. */
+function age(iso: string, now: number): string {
+  const seconds = Math.max(0, (now - Date.parse(iso)) / 1000);
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 120 * 60) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
+export function formatStatus(rows: readonly StatusRow[], verbose: boolean, now = Date.now()): string {
   const lines: string[] = [];
   for (const r of rows) {
     if (r.state === 'up-to-date' && !verbose) continue;
-    lines.push(LABEL[r.state].replace('{}', r.stage) + (r.job ? ` (Slurm job ${r.job.id}: ${r.job.state})` : ''));
+    lines.push(
+      LABEL[r.state].replace('{}', r.stage) +
+        (r.resumable ? `, resumable from ${r.resumable.at} (checkpoint ${age(r.resumable.savedAt, now)} old)` : '') +
+        (r.job ? ` (Slurm job ${r.job.id}: ${r.job.state})` : ''),
+    );
     for (const why of r.reasons) lines.push(`    ${why}`);
   }
   const upToDate = rows.filter((r) => r.state === 'up-to-date').length;

@@ -85,8 +85,9 @@ export class Reporter implements StageEvents {
     this.write(`${text}\n`);
   }
 
-  waiting(stage: string, holder: Holder): void {
-    this.line(`… ${stage}: waiting for its outputs, locked by ${describeHolder(holder)}`);
+  /** `holder` is the process holding the stage's outputs, or a description of what the stage waits for. */
+  waiting(stage: string, holder: Holder | string): void {
+    this.line(`… ${stage}: waiting for ${typeof holder === 'string' ? holder : `its outputs, locked by ${describeHolder(holder)}`}`);
   }
 
   /** `where` says where a stage runs when it is not this process's machine, e.g. "Slurm job 12". */

@@ -1,7 +1,9 @@
 /**
  * train: LoRA fine-tuning of a base model on the split's train rows, keeping the adapter with the best
  * validation loss, written in PEFT format to `artifacts/models/<model>/adapter/` with metrics.json and
- * losses.jsonl. See lm/train.ts.
+ * losses.jsonl. See lm/train.ts. It checkpoints into the runner's checkpoints of this exact run after every
+ * epoch and every `checkpoint_every` (pipeline.yaml), so a rerun after kill -9, Ctrl-C or a cluster time limit
+ * continues from there and writes the same adapter.
  *
  * deps: the split folder, and for `tiny` the built base model (artifacts/models/tiny/base/); other models
  * are read from the models folder (config/models.yaml) and checked before anything is loaded.
@@ -64,6 +66,7 @@ export async function runTrain(ctx: StageContext): Promise<void> {
     log: (line) => console.log(line),
     progress: ({ done, total, note }) => ctx.progress({ done, total, unit: 'steps', note }),
     signal: ctx.signal,
+    checkpoints: ctx.checkpoints,
   });
 }
 

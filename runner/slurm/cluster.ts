@@ -2,8 +2,9 @@
  * The Slurm executor, runner side. Stages are submitted in the order the runner hands them over (topological),
  * each with `afterok` on the jobs of its upstream stages that are still in flight, so Slurm gates the whole
  * DAG and cancels what depends on a failure. One `squeue` call per poll follows every job; a finished job's
- * outcome comes from the record it left (`pipe __exec`), its exit status from scontrol or sacct. Aborting
- * cancels exactly the jobs this run submitted.
+ * outcome comes from the record it left (`pipe __exec`), its exit status from scontrol or sacct. A job that
+ * requeued itself near its time limit (exec-stage.ts) is reported and released from the hold Slurm puts
+ * requeued jobs under. Aborting cancels exactly the jobs this run submitted.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,9 @@ import { writeFileAtomic } from '../../lib/atomic.js';
 import { packageRoot } from '../../lib/paths.js';
 import type { Project } from '../project.js';
 import type { StageOutcome } from '../run.js';
-import { cancelJobs, finalState, queueStates, submitJob, TERMINAL, type FinalState } from './commands.js';
+import { cancelJobs, finalState, queueStates, startNow, submitJob, TERMINAL, type FinalState } from './commands.js';
+import { newestCheckpoint } from '../checkpoints.js';
+import { fingerprint } from '../facts.js';
 import { jobScript, overrideArgs, sbatchArgs, type JobSpec } from './job-script.js';
 import { takeOutcome, SubmittedJobs } from './records.js';
 
@@ -38,8 +41,13 @@ interface Watch {
   stage: string;
   after: readonly string[];
   running: boolean;
+  /** Times the job went back to the queue after running. */
+  requeues: number;
   settle(outcome: StageOutcome): void;
 }
+
+/** States of a job that is back in the queue after it ran. */
+const QUEUED = new Set(['PENDING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED']);
 
 type Submission = { job: string } | { outcome: StageOutcome };
 
@@ -154,7 +162,7 @@ export class SlurmCluster {
 
   private watch(stage: string, job: string, after: readonly string[]): Promise<StageOutcome> {
     return new Promise((settle) => {
-      this.watching.set(job, { stage, after, running: false, settle });
+      this.watching.set(job, { stage, after, running: false, requeues: 0, settle });
       this.polling ??= this.pollLoop();
     });
   }
@@ -195,9 +203,17 @@ export class SlurmCluster {
     // Let the endings be reported before the starts they made possible.
     await new Promise(setImmediate);
     for (const [id, w] of this.watching) {
-      if (states.get(id)?.state !== 'RUNNING' || w.running) continue;
-      w.running = true;
-      this.options.events.started(w.stage, 'run', `Slurm job ${id}`);
+      const state = states.get(id);
+      if (state?.state === 'RUNNING' && !w.running) {
+        w.running = true;
+        this.options.events.started(w.stage, 'run', `Slurm job ${id}${w.requeues ? `, attempt ${w.requeues + 1}` : ''}`);
+      } else if (state && QUEUED.has(state.state) && w.running) {
+        w.running = false;
+        w.requeues += 1;
+        this.options.events.line(`⟳ ${w.stage}: Slurm job ${id} requeued itself near its time limit; it resumes from its checkpoint`);
+        // Slurm holds a requeued job back for a while (Reason=BeginTime); nothing is gained by waiting.
+        if (state.reason === 'BeginTime') await startNow(id).catch((err: Error) => this.options.events.line(`pipe: ${err.message}`));
+      }
     }
   }
 
@@ -215,7 +231,14 @@ export class SlurmCluster {
     const why = recorded?.status === 'failed' ? recorded.message : final ? describeEnd(final) : 'Slurm no longer knows the job';
     const text = tail(log, TAIL_LINES);
     if (text.trim()) this.options.events.output(w.stage, text, 'stderr');
-    return { status: 'failed', message: `${why} (Slurm job ${job})`, log };
+    return { status: 'failed', message: `${why} (Slurm job ${job})${this.resumable(w.stage)}`, log };
+  }
+
+  /** "; run again to resume from epoch 3/6" when the stage left a checkpoint of its current inputs. */
+  private resumable(stage: string): string {
+    const current = this.project.facts(this.project.stage(stage));
+    const c = 'facts' in current ? newestCheckpoint(this.project.stateDir, fingerprint(current.facts)) : undefined;
+    return c ? `; run again to resume from ${c.at}` : '';
   }
 
   private end(stage: string, outcome: StageOutcome): StageOutcome {

@@ -102,6 +102,18 @@ export async function finalState(id: string): Promise<FinalState | undefined> {
   return undefined;
 }
 
+/** Puts a running job back into the queue. It keeps its id, so the jobs that depend on it keep waiting. */
+export async function requeueJob(id: string): Promise<void> {
+  const r = await run('scontrol', ['requeue', id]);
+  if (r.code !== 0) throw new SlurmCommandError(`scontrol requeue ${id} failed: ${firstLine(r.stderr)}`);
+}
+
+/** Lets a pending job start as soon as resources allow (Slurm holds a requeued job back for two minutes). */
+export async function startNow(id: string): Promise<void> {
+  const r = await run('scontrol', ['update', `JobId=${id}`, 'StartTime=now']);
+  if (r.code !== 0) throw new SlurmCommandError(`scontrol update JobId=${id} StartTime=now failed: ${firstLine(r.stderr)}`);
+}
+
 export async function cancelJobs(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   const r = await run('scancel', [...ids]);

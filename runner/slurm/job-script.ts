@@ -49,16 +49,29 @@ export function jobScript(stage: StageInstance, spec: JobSpec): string {
   ].join('\n');
 }
 
-/** sbatch options for a stage (the script path goes last). */
+/** Seconds before the time limit at which a job asks for a checkpoint, unless `slurm.signal_before` says. */
+export const SIGNAL_BEFORE = 120;
+/** Times a stage's job may start, unless `slurm.attempts` says. */
+export const ATTEMPTS = 5;
+
+/**
+ * sbatch options for a stage (the script path goes last). Every job asks for SIGUSR2 before its time limit
+ * (`pipe __exec` then asks the stage for a checkpoint and requeues the job), may be requeued, and appends to
+ * its log, so that the log of a requeued job tells all its attempts.
+ */
 export function sbatchArgs(stage: StageInstance, pipeline: Pick<Pipeline, 'slurm'>, spec: JobSpec): string[] {
   const { cpus, gpus, mem, time } = stage.resources;
-  const { partition, account, time: defaultTime, extra = [] } = pipeline.slurm;
+  const { partition, account, time: defaultTime, extra = [], signal_before: signalBefore = SIGNAL_BEFORE } = pipeline.slurm;
   const limit = time ?? defaultTime;
   return [
     `--job-name=pipe:${stage.name}`,
     `--chdir=${spec.root}`,
     `--output=${spec.output}`,
+    '--open-mode=append',
     '--export=ALL',
+    // B: signals the batch shell, which is `pipe __exec` itself (the script execs it).
+    `--signal=B:USR2@${signalBefore}`,
+    '--requeue',
     `--cpus-per-task=${cpus}`,
     ...(gpus > 0 ? [`--gres=gpu:${gpus}`] : []),
     // sbatch counts --mem in MiB.

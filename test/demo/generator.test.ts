@@ -1,16 +1,15 @@
 /** The generator is deterministic, and through PSPP it writes byte-identical, readable system files. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { buildDemo, writeDemo, type DemoOptions } from '../../demo/generate.js';
 import { fixedCreation, headerLayout, psppAvailable, stampHeader, type Dataset } from '../../demo/sav.js';
 import { readSavTable } from './read.js';
+import { tmp } from '../helpers/files.js';
 
 const small: DemoOptions = { seed: 7, panel: 240, gss: 150, reference: 400 };
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-generator-'));
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = tmp('demo-generator-');
 
 const values = (files: Map<string, Dataset>, file: string, variable: string) =>
   files.get(file)!.variables.find((v) => v.name === variable)!.values;

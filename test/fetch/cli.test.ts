@@ -5,11 +5,12 @@ import path from 'node:path';
 import { main } from '../../net/cli.js';
 import { runCli } from '../helpers/cli.js';
 import { testBytes } from '../net/server.js';
+import { tmp } from '../helpers/files.js';
 
 const run = (argv: string[]) => runCli(main, argv);
 
 test.serial('fetch-waves fetches what it can and lists every failure at the end', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-cli-'));
+  const dir = tmp('fetch-cli-');
   fs.mkdirSync(path.join(dir, 'inbox'));
   fs.writeFileSync(path.join(dir, 'inbox', 'ATP W2.sav'), Buffer.concat([Buffer.from('$FL2'), testBytes(996)]));
   const waves = ['W1', 'W2', 'W3'].map((w) => `    ATP_${w}: {family: atp, role: train, format: sav, source: {inbox: "ATP ${w}"}}`);

@@ -1,6 +1,5 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fetchWave, resolveHeaders, type FetchWaveOptions } from '../../net/fetch-wave.js';
@@ -8,6 +7,7 @@ import { validate } from '../../lib/schema.js';
 import type { WaveEntry } from '../../net/waves.js';
 import type { Progress } from '../../runner/stage.js';
 import { testBytes, withServer } from '../net/server.js';
+import { tmp } from '../helpers/files.js';
 
 const fixtures = path.resolve('test', 'fixtures', 'net');
 const sha256sum = (file: string) => execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
@@ -16,7 +16,7 @@ const savBytes = (n: number, seed = 3) => Buffer.concat([Buffer.from('$FL2@(#) S
 
 /** A scratch project: `files` are written relative to its root; returns the root and a fresh out dir. */
 function project(files: Record<string, Buffer | string> = {}): { root: string; out: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-'));
+  const root = tmp('fetch-');
   for (const [rel, data] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), data);

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findInboxFile, inboxNamePattern, missingInboxFileMessage, pewDatasetPage } from '../../survey/inbox.js';
+import { tmp } from '../helpers/files.js';
 
 const fixture = (name: string) => path.join('test', 'fixtures', 'net', name);
 
 /** An inbox holding empty files with the given relative names (or copies of fixtures). */
 function inbox(files: Record<string, string | null>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inbox-'));
+  const dir = tmp('inbox-');
   for (const [rel, from] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     if (from) fs.copyFileSync(fixture(from), path.join(dir, rel));

@@ -1,11 +1,11 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import stage from '../../stages/fetch.js';
 import type { Progress, StageContext } from '../../runner/stage.js';
 import { testBytes } from '../net/server.js';
 import { stageContext } from '../helpers/stage-context.js';
+import { tmp } from '../helpers/files.js';
 
 // The stage reads config/waves.yaml from its working directory, so these tests chdir and run serially.
 const home = process.cwd();
@@ -28,8 +28,8 @@ sets:
 
 /** A staging copy (the working directory) and a separate real project root that holds the inbox. */
 function setup(waves = manifest): { stage: string; root: string } {
-  const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-'));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'root-'));
+  const stageDir = tmp('stage-');
+  const root = tmp('root-');
   fs.mkdirSync(path.join(stageDir, 'config'));
   fs.writeFileSync(path.join(stageDir, 'config', 'waves.yaml'), waves);
   fs.mkdirSync(path.join(stageDir, 'demo', 'atp'), { recursive: true });

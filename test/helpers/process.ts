@@ -12,3 +12,9 @@ export function alive(pid: number): boolean {
   // The state letter follows the parenthesised command name, which may itself contain ") ".
   return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
+
+/** The process group of a live process. */
+export function processGroup(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}

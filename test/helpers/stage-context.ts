@@ -1,7 +1,9 @@
 /** A stage context for calling stage functions directly, as the runner would. */
+import { noCheckpoints } from '../../runner/checkpoints.js';
 import type { StageContext } from '../../runner/stage.js';
 
-/** Defaults: no params, deps or outs, one CPU, the current directory as the project root, progress ignored. */
+/** Defaults: no params, deps or outs, one CPU, the current directory as the project root, progress ignored, no
+ * checkpoints. */
 export function stageContext(over: Partial<StageContext>): StageContext {
   return {
     name: 'stage',
@@ -16,6 +18,7 @@ export function stageContext(over: Partial<StageContext>): StageContext {
     root: process.cwd(),
     signal: new AbortController().signal,
     progress: () => {},
+    checkpoints: noCheckpoints,
     ...over,
   };
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
@@ -15,6 +14,7 @@ import { loadSubpopulations, type GroupSpec } from '../../survey/subpopulations.
 import ingestStage from '../../stages/ingest.js';
 import type { StageContext } from '../../runner/stage.js';
 import { stageContext } from '../helpers/stage-context.js';
+import { tmp as scratch } from '../helpers/files.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ingest', 'raw');
 const ATP: WaveEntry = { family: 'atp', role: 'train', format: 'sav', source: 'ATP W92.sav' };
@@ -27,8 +27,7 @@ const GSS: WaveEntry = {
   profile: ['region', 'polviews', 'income16'],
 };
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-test-'));
-test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratch('ingest-test-');
 let counter = 0;
 const outDir = (): string => path.join(tmp, `out-${++counter}`);
 

@@ -1,9 +1,9 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parameterCount, parseConfig } from '../../lm/config.js';
 import { loadModel } from '../../lm/load.js';
+import { tmp } from '../helpers/files.js';
 
 // Llama-2-7B's config.json (the architecture keys).
 const llama2_7b = {
@@ -23,7 +23,7 @@ test('parameter count of Llama-2-7B from its config alone', (t) => {
 });
 
 test('a 7B model on wasm is refused before any weight is read', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-cap-'));
+  const dir = tmp('lm-cap-');
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(llama2_7b));
   // No weights in the folder: the capacity check must fire first.
   await t.throwsAsync(loadModel(dir, { backend: 'wasm' }), {

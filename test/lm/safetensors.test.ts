@@ -67,3 +67,20 @@ test('a directory without weights says which files it looked for', (t) => {
   const dir = tmp();
   t.throws(() => WeightStore.open(dir), { message: `${dir}: no model.safetensors or model.safetensors.index.json` });
 });
+
+test('f64 tensors (optimizer moments in checkpoints) round-trip bit for bit and are refused as weights', (t) => {
+  const m = { name: 'adam.m.0', shape: [2, 2], data: Float64Array.from([0.1, -1e-300, Number.MIN_VALUE, 1 / 3]) };
+  const w = { name: 'params.0', shape: [2, 2], data: Float32Array.from([1, 2, 3, 4]) };
+  const file = path.join(tmp(), 'state.safetensors');
+  writeSafetensors(file, [m, w]);
+  const bytes = fs.readFileSync(file);
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + Number(bytes.readBigUInt64LE(0))));
+  // Name order: adam.m.0 (32 bytes of f64) first, then params.0 (16 bytes of f32).
+  t.deepEqual(header['adam.m.0'], { dtype: 'F64', shape: [2, 2], data_offsets: [0, 32] });
+  t.deepEqual(header['params.0'], { dtype: 'F32', shape: [2, 2], data_offsets: [32, 48] });
+  const st = SafetensorsFile.open(file);
+  t.deepEqual([...st.readFloat64('adam.m.0')], [...m.data]);
+  t.deepEqual([...st.read('params.0').data], [1, 2, 3, 4]);
+  t.throws(() => st.read('adam.m.0'), { message: /tensor "adam\.m\.0" has dtype F64; weights must be F32, F16 or BF16/ });
+  t.throws(() => st.readFloat64('params.0'), { message: /tensor "params\.0" has dtype F32, not F64/ });
+});

@@ -9,18 +9,16 @@ import { LlamaModel } from '../../lm/model.js';
 import { readAdapter } from '../../lm/peft.js';
 import { Rng } from '../../lm/random.js';
 import { SafetensorsFile, WeightStore } from '../../lm/safetensors.js';
-import { writeTinyModel } from '../../lm/tiny.js';
 import { letterIdGroups } from '../../lm/readout.js';
 import { TextTokenizer } from '../../lm/tokenizer.js';
 import { peftWeights, prepare, shardsOf, trainLora, type TrainOptions, type TrainResult } from '../../lm/train.js';
 import { buildPrompt, STEERING_STYLES } from '../../survey/prompts.js';
-import { syntheticRows } from '../../bench/lm-synthetic.js';
 import { tmp } from '../helpers/files.js';
+import { trainingOptions, trainingRows, writeTrainingModel } from '../helpers/training.js';
 
 const fixtures = path.resolve('test/fixtures/lm');
-const rows = syntheticRows(7, 1, 3); // 3 questions × 22 groups
+const rows = trainingRows;
 const tinyDir = tmp();
-const SIZE = { vocab_size: 320, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 };
 
 // PORTRAY prompts are the shortest, which keeps these trainings to a few seconds.
 const trained = tmp();
@@ -30,7 +28,7 @@ const notes: string[] = [];
 
 test.before(async () => {
   await useBackend('wasm');
-  writeTinyModel(tinyDir, rows.flatMap((r) => STEERING_STYLES.map((s) => buildPrompt(r, r, s))), SIZE, 3);
+  writeTrainingModel(tinyDir);
   result = await trainLora(options(trained, { log: (l) => logged.push(l), progress: (p) => notes.push(p.note) }));
 });
 
@@ -77,27 +75,7 @@ test('KL gradient of the LoRA parameters matches central finite differences', (t
   model.dispose();
 });
 
-function options(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    modelDir: tinyDir,
-    modelName: 'tiny',
-    outDir,
-    train: rows.filter((r) => !r.qkey.startsWith('Q3_')),
-    val: rows.filter((r) => r.qkey.startsWith('Q3_')),
-    seed: 5,
-    steering: 'PORTRAY',
-    lr: 5e-3,
-    epochs: 2,
-    batchSize: 8,
-    gradAccum: 2,
-    warmupRatio: 0.1,
-    target: 'observed',
-    letters: 'both',
-    lora: { r: 4, alpha: 8, dropout: 0.05, targets: ['q_proj', 'v_proj'] },
-    workers: 1,
-    ...over,
-  };
-}
+const options = (outDir: string, over: Partial<TrainOptions> = {}): TrainOptions => trainingOptions(tinyDir, outDir, over);
 
 const bytes = (dir: string) => fs.readFileSync(path.join(dir, 'adapter_model.safetensors'));
 

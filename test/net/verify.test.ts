@@ -1,14 +1,14 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { redact, sha256File, sha256Mismatch } from '../../net/verify.js';
 import { DownloadError } from '../../net/download.js';
 import { testBytes } from './server.js';
+import { tmp } from '../helpers/files.js';
 
 test('sha256File agrees with coreutils sha256sum', async (t) => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'net-verify-')), 'x.bin');
+  const file = path.join(tmp('net-verify-'), 'x.bin');
   fs.writeFileSync(file, testBytes(200_001));
   const expected = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0];
   t.deepEqual(await sha256File(file), { sha256: expected, size: 200_001 });

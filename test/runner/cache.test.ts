@@ -1,6 +1,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tmp } from '../helpers/files.js';
 import { counted, makeProject, pipe, read, runsOf } from './helpers.js';
 
 const perModel = `params:
@@ -73,7 +74,7 @@ test('gc keeps what runs refer to; gc --runs forgets runs pipe.lock does not poi
 });
 
 test('a cache directory shared between two projects lets one reuse the other\'s results', async (t) => {
-  const shared = fs.mkdtempSync(path.join(path.dirname(makeProject({})), 'shared-cache-'));
+  const shared = tmp('shared-cache-');
   const a = makeProject({ 'pipeline.yaml': perModel });
   const b = makeProject({ 'pipeline.yaml': perModel });
   t.is((await pipe(a, 'run', '--cache-dir', shared)).code, 0);

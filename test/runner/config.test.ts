@@ -257,3 +257,17 @@ test('optional dependencies: absent, the stage runs without them; appearing or c
   t.is((await pipe(dir, 'run')).code, 0);
   t.is(read(dir, 'out.txt'), 'replaced\n');
 });
+
+test('checkpoint_every: minutes or a duration, from a param too; it is not part of the stage\'s facts', async (t) => {
+  const yaml = (every: string): string => `params:\n  minutes: 10\nstages:\n  s:\n    cmd: echo > o\n    outs: [o]\n    checkpoint_every: ${every}\n`;
+  const minutes = async (every: string, overrides: [string, string][] = []): Promise<number> => (await open(makeProject({ 'pipeline.yaml': yaml(every) }), overrides)).stage('s').checkpointEvery;
+  t.is(await minutes('5'), 5);
+  t.is(await minutes('90s'), 1.5);
+  t.is(await minutes('2h'), 120);
+  t.is(await minutes('${minutes}m'), 10);
+  t.is(await minutes('${minutes}m', [['minutes', '3']]), 3);
+  const p = await open(makeProject({ 'pipeline.yaml': yaml('1m') }));
+  const other = await open(makeProject({ 'pipeline.yaml': yaml('7m') }));
+  t.deepEqual(p.facts(p.stage('s')), other.facts(other.stage('s')));
+  t.regex(await configError(yaml('soon')), /pipeline\.yaml:7:23: cannot read "soon" as a duration \(use minutes, or e\.g\. 90s, 10m, 1h\)/);
+});

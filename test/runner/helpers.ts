@@ -1,16 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { tmp } from '../helpers/files.js';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const pipeBin = path.join(repo, 'bin', 'pipe.js');
 export const stageApi = path.join(repo, 'runner', 'stage.ts');
 
-/** A fresh project directory with the given files (paths relative to it). */
+/** A fresh project directory with the given files (paths relative to it), removed after the test file. */
 export function makeProject(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-test-'));
+  const dir = tmp('pipe-test-');
   write(dir, { 'package.json': '{"type":"module"}\n', ...files });
   return dir;
 }

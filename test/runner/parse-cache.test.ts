@@ -1,12 +1,12 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { validate } from '../../lib/schema.js';
 import { ParseCache } from '../../runner/parse-cache.js';
+import { tmp } from '../helpers/files.js';
 
 test('parsed values persist as JSON keyed by the text, and values JSON cannot carry are parsed every time', async (t) => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-parsed-')), 'parsed.json');
+  const file = path.join(tmp('pipe-parsed-'), 'parsed.json');
   const first = new ParseCache(file);
   let parses = 0;
   const parse = (value: unknown) => async () => {

@@ -6,9 +6,9 @@
 import type { TestFn } from 'ava';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { validate } from '../../lib/schema.js';
+import { tmp } from '../helpers/files.js';
 
 /** Loaded when a test runs, so that the caller's choice of stat implementation (PIPE_NATIVE) is in effect. */
 async function load(): Promise<{ StatCache: typeof import('../../runner/stat-cache.js').StatCache }> {
@@ -23,7 +23,7 @@ export function coreutilsTreeHash(dir: string): string {
 }
 
 function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-stat-'));
+  const dir = tmp('pipe-stat-');
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
@@ -95,7 +95,7 @@ export function statCacheCases(test: TestFn): void {
 
   test('a dangling link that comes to life is seen even when its folder listing is reused', async (t) => {
     const { StatCache } = await load();
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-target-'));
+    const outside = tmp('pipe-target-');
     const dir = tree({ 'own.txt': 'o\n' });
     fs.symlinkSync(path.join(outside, 'later.txt'), path.join(dir, 'link.txt'));
     const cache = new StatCache(undefined, { now: later });
@@ -127,7 +127,7 @@ export function statCacheCases(test: TestFn): void {
   test('records persist across processes, and a damaged cache file only costs re-reading', async (t) => {
     const { StatCache } = await load();
     const dir = tree(base);
-    const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-state-')), 'stat-cache.bin');
+    const state = path.join(tmp('pipe-state-'), 'stat-cache.bin');
     const first = new StatCache(state, { now: later });
     const expected = first.hashPath(dir)!.sha256;
     first.hashFile(path.join(dir, 'a.txt'));
@@ -153,7 +153,7 @@ export function statCacheCases(test: TestFn): void {
     const { StatCache } = await load();
     const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`m${i}.ts`, `export const v = ${i};\n`]));
     const dir = tree(files);
-    const state = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-state-')), 'stat-cache.bin');
+    const state = path.join(tmp('pipe-state-'), 'stat-cache.bin');
     const first = new StatCache(state, { now: later });
     const sums = Object.keys(files).map((f) => first.hashFile(path.join(dir, f)).sha256);
     first.save();

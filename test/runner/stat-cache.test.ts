@@ -1,17 +1,17 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { ROW, rowOf, statImplementation, statNames } from '../../runner/stat-names.js';
 import { statCacheCases } from './stat-cache-cases.js';
+import { tmp } from '../helpers/files.js';
 
 // With the native stat helper, which CI builds and requires (PIPE_REQUIRE_NATIVE=1).
-const { statImplementation, statNames, rowOf, ROW } = await import('../../runner/stat-names.js');
 if (statImplementation === 'native' || process.env['PIPE_REQUIRE_NATIVE'] === '1') {
   test('the native stat helper is in use', (t) => t.is(statImplementation, 'native'));
 
   test('the native rows equal those of fs.statSync, number for number, for every kind of entry', (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-rows-'));
+    const dir = tmp('pipe-rows-');
     fs.writeFileSync(path.join(dir, 'file.txt'), 'some bytes\n');
     fs.utimesSync(path.join(dir, 'file.txt'), 1_700_000_000.123456, 1_234_567_890.987654); // fractional ms
     fs.writeFileSync(path.join(dir, 'ünïcödé name.txt'), '');

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { execa } from 'execa';
 import { fixture, sav2csv } from './helpers.js';
+import { tmp } from '../helpers/files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin');
@@ -42,17 +42,13 @@ test('the launcher runs the command from the package', async (t) => {
 });
 
 test('without dist/ the launcher runs the TypeScript sources through tsx', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sav2csv-'));
+  const dir = tmp('sav2csv-');
   fs.mkdirSync(path.join(dir, 'bin'));
   for (const f of ['sav2csv.js', 'launch.js']) fs.copyFileSync(path.join(bin, f), path.join(dir, 'bin', f));
   fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   fs.symlinkSync(path.join(root, 'formats'), path.join(dir, 'formats'));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-  try {
-    const r = await execa('node', [path.join(dir, 'bin', 'sav2csv.js'), fixture('cp1252.sav')], { reject: false });
-    t.is(r.exitCode, 0, r.stderr);
-    t.is(`${r.stdout}\n`, fs.readFileSync(fixture('cp1252.csv'), 'utf8'));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const r = await execa('node', [path.join(dir, 'bin', 'sav2csv.js'), fixture('cp1252.sav')], { reject: false });
+  t.is(r.exitCode, 0, r.stderr);
+  t.is(`${r.stdout}\n`, fs.readFileSync(fixture('cp1252.csv'), 'utf8'));
 });

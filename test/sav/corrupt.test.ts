@@ -5,10 +5,10 @@ import test from 'ava';
 import { SavError } from '../../formats/sav/errors.js';
 import { openSav } from '../../formats/sav/reader.js';
 import { fixture } from './helpers.js';
+import { tmp } from '../helpers/files.js';
 
 // Thousands of small files are written: use memory-backed /dev/shm where there is one.
-const dir = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sav-corrupt-'));
-test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = tmp('sav-corrupt-', fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
 
 /** Reads every case of `bytes` (written to a file); returns the error, or null when the file read cleanly. */
 async function readAll(bytes: Buffer, name: string): Promise<unknown> {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { openSav } from '../../formats/sav/reader.js';
@@ -7,6 +6,7 @@ import { isMissingNumber, isMissingString } from '../../formats/sav/missing.js';
 import type { SavMeta } from '../../formats/sav/meta.js';
 import { validate } from '../../lib/schema.js';
 import { fixture, parseCsv, sav2csv } from './helpers.js';
+import { tmp } from '../helpers/files.js';
 
 const VARIANTS = ['atp.sav', 'atp-uncompressed.sav', 'atp.zsav', 'atp-blocks.zsav', 'atp-be.sav', 'atp-uncompressed-be.sav'];
 const DATE_COLUMN = 'INTERVIEW_START_W120';
@@ -185,11 +185,10 @@ test('an unknown extension record is skipped', async (t) => {
   unknown.writeInt32LE(3, 8);
   unknown.writeInt32LE(5, 12);
   unknown.fill(0xab, 16);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sav-'));
+  const dir = tmp('sav-');
   const file = path.join(dir, 'unknown.sav');
   fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, end), unknown, bytes.subarray(end)]));
   t.is((await sav2csv(file)).stdout, (await sav2csv(fixture('atp.sav'))).stdout);
-  fs.rmSync(dir, { recursive: true });
 });
 
 test('batches() can be iterated only once', async (t) => {

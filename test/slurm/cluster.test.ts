@@ -259,3 +259,70 @@ clusterTest('early cutoff: a job whose upstream job reproduced identical outputs
   t.regex(read(dir, `.pipe/logs/b.slurm-${jobs.get('b')}.log`), /pipe: up to date, nothing to do/);
   t.regex(read(dir, 'pipe.lock'), /v: 2/);
 });
+
+// Works until the runner asks for a checkpoint, saves one, and keeps working until stopped; a run that finds a
+// checkpoint finishes at once, saying where it resumed.
+const checkpointing = `import fs from 'node:fs';
+import path from 'node:path';
+import { defineStage } from '${stageApi}';
+export default defineStage(async (ctx) => {
+  const c = await ctx.checkpoints.latest();
+  if (c) {
+    fs.writeFileSync(ctx.outs[0]!, \`resumed from \${c.at}: \${fs.readFileSync(path.join(c.dir, 'n'), 'utf8')}\\n\`);
+    return;
+  }
+  for (let n = 1; ; n++) {
+    if (ctx.signal.aborted) throw new Error('cancelled');
+    if (ctx.checkpoints.due()) await ctx.checkpoints.save(\`step \${n}\`, (dir) => fs.writeFileSync(path.join(dir, 'n'), String(n)));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+`;
+
+const limited = (attempts: number): string => `executor: slurm
+slurm:
+  time: "1:00"
+  signal_before: 55
+  attempts: ${attempts}
+stages:
+  long:
+    run: stages/long.ts
+    checkpoint_every: 1h
+    outs: [out/long.txt]
+  next:
+    cmd: cat out/long.txt > out/next.txt
+    deps: [out/long.txt]
+    outs: [out/next.txt]
+`;
+
+clusterTest('a job near its time limit checkpoints, requeues itself and resumes; its dependent waits for it', async (t) => {
+  t.timeout(300_000);
+  const dir = makeProject({ 'pipeline.yaml': limited(3), 'stages/long.ts': checkpointing });
+  const r = await pipe(dir, 'run');
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const jobs = submittedJobs(r.stdout);
+  const id = jobs.get('long')!;
+  t.regex(r.stdout, new RegExp(`⟳ long: Slurm job ${id} requeued itself near its time limit; it resumes from its checkpoint`));
+  t.regex(read(dir, 'out/long.txt'), /^resumed from step \d+: \d+\n$/);
+  t.is(read(dir, 'out/next.txt'), read(dir, 'out/long.txt'), 'the dependent ran once, after the resumed attempt');
+  t.is(jobField(id, 'Restarts'), '1');
+  t.is(jobField(id, 'JobState'), 'COMPLETED');
+  const log = read(dir, `.pipe/logs/long.slurm-${id}.log`);
+  t.regex(log, /pipe: stage long, Slurm job \d+, attempt 1,[\s\S]*the time limit is near: asking the stage for a checkpoint[\s\S]*pipe: checkpoint saved at step \d+; requeued: attempt 2 of at most 3 resumes from it/);
+  t.regex(log, /pipe: stage long, Slurm job \d+, attempt 2,[\s\S]*pipe: ran in /);
+  t.deepEqual(fs.readdirSync(path.join(dir, '.pipe', 'checkpoints')), [], 'the finished run dropped its checkpoints');
+});
+
+clusterTest('with no attempt left a job is not requeued: it fails at its time limit and says the rerun resumes', async (t) => {
+  t.timeout(300_000);
+  const dir = makeProject({ 'pipeline.yaml': limited(1), 'stages/long.ts': checkpointing });
+  const r = await pipe(dir, 'run');
+  t.is(r.code, 1, r.stdout + r.stderr);
+  const id = submittedJobs(r.stdout).get('long')!;
+  t.regex(r.stdout, new RegExp(`✗ long: failed, hit its time limit \\(Slurm job ${id}\\); run again to resume from step \\d+`));
+  t.regex(r.stdout, /- next: not run, upstream long failed/);
+  t.regex(read(dir, `.pipe/logs/long.slurm-${id}.log`), /checkpoint saved at step \d+; this is attempt 1 of 1 \(slurm\.attempts\), so the job is not requeued/);
+  t.false(exists(dir, 'out/long.txt'));
+  const status = await pipe(dir, 'status', 'long');
+  t.regex(status.stdout, /▶ long will run, resumable from step \d+ \(checkpoint \d+ (s|min) old\)/);
+});

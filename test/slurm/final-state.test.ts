@@ -1,16 +1,16 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { finalState } from '../../runner/slurm/commands.js';
 import { repo } from '../runner/helpers.js';
+import { tmp } from '../helpers/files.js';
 
 // scontrol and sacct replaced by scripts that print output recorded from a real Slurm 22.05 cluster
 // (test/fixtures/slurm/README.md says how), so the fallback for purged jobs is tested without purging any.
 const fixtures = path.join(repo, 'test', 'fixtures', 'slurm');
 
 function fakeSlurm(scontrolKnowsJobs: boolean): void {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-slurm-'));
+  const bin = tmp('fake-slurm-');
   const scontrol = scontrolKnowsJobs
     ? `cat '${path.join(fixtures, 'scontrol-show-job.txt')}'`
     : `echo 'slurm_load_jobs error: Invalid job id specified' >&2; exit 1`;

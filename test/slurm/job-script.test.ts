@@ -21,6 +21,7 @@ slurm:
   account: lab
   time: "5:00"
   extra: ["--qos=high", "--constraint=a100"]
+  signal_before: 300
 stages:
   train:
     cmd: echo \${name}
@@ -55,7 +56,10 @@ test('sbatch options: resources, the stage time limit over slurm.time, partition
     '--job-name=pipe:train',
     '--chdir=/data/proj',
     '--output=/data/proj/.pipe/logs/train.slurm-%j.log',
+    '--open-mode=append',
     '--export=ALL',
+    '--signal=B:USR2@300',
+    '--requeue',
     '--cpus-per-task=4',
     '--gres=gpu:2',
     '--mem=1536M',
@@ -72,6 +76,8 @@ test('sbatch options: resources, the stage time limit over slurm.time, partition
   t.true(small.includes('--mem=1M'), '1,000,000 bytes round up to 1 MiB');
   t.true(small.includes('--time=5:00'), 'slurm.time applies when the stage sets none');
   t.false(small.some((a) => a.startsWith('--gres') || a.startsWith('--dependency')));
+  const defaults = await loadPipeline(path.join(makeProject({ 'pipeline.yaml': 'stages:\n  s:\n    cmd: echo > o\n    outs: [o]\n' }), 'pipeline.yaml'));
+  t.true(sbatchArgs(defaults.stages.get('s')!, defaults, spec()).includes('--signal=B:USR2@120'), 'two minutes before the limit by default');
 });
 
 test('shell quoting survives bash unchanged', (t) => {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execaSync } from 'execa';
 import { FileLock, type Holder } from '../../runner/locks.js';
 import { until } from '../runner/helpers.js';
 import { clusterTest, queueOf } from './helpers.js';
+import { tmp } from '../helpers/files.js';
 
 const sbatch = (command: string): string =>
   execaSync('sbatch', ['--parsable', '--job-name=pipe-lock-test', '--output=/dev/null', `--wrap=${command}`]).stdout.split(';')[0]!;
@@ -16,7 +16,7 @@ function lockHeldOnNode(file: string, job?: string): void {
 }
 
 clusterTest('a lock held on another node is reclaimed once Slurm reports its job ended, and trusted while the job runs', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipe-lock-'));
+  const dir = tmp('pipe-lock-');
   const file = path.join(dir, 'out.lock');
   const finished = sbatch('true');
   const running = sbatch('sleep 120');

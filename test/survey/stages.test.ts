@@ -3,7 +3,6 @@
  * dependency and output paths.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { ParamValue, StageContext } from '../../runner/stage.js';
@@ -13,9 +12,10 @@ import { validate } from '../../lib/schema.js';
 import { readRows } from '../../survey/rows.js';
 import { writeWave, type WaveSpec } from './tables.js';
 import { stageContext } from '../helpers/stage-context.js';
+import { tmp } from '../helpers/files.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const project = fs.mkdtempSync(path.join(os.tmpdir(), 'subpop-stages-test-'));
+const project = tmp('subpop-stages-test-');
 
 const wavesYaml = `
 sets:
