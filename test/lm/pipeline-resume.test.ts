@@ -26,21 +26,21 @@ const pipeline = `params:
 stages:
   tiny-model:
     run: stages/tiny-model.ts
-    deps: [data/split/]
+    deps: [data/split/, config/subpop-release.yaml, vendor/subpop/data/subpopulation_metadata/steering_prompts.json]
     params: [seed, tiny_vocab, tiny_hidden, tiny_intermediate, tiny_layers, tiny_heads, tiny_kv_heads]
     outs: [artifacts/models/tiny/base/]
   train:
     run: stages/train.ts
-    deps: [data/split/, artifacts/models/tiny/base/]
+    deps: [data/split/, artifacts/models/tiny/base/, config/subpop-release.yaml, vendor/subpop/data/subpopulation_metadata/steering_prompts.json]
     params: [model, seed, steering, lr, epochs, batch_size, backend]
     checkpoint_every: 1s
     outs: [artifacts/models/tiny/adapter/]
     metrics: [artifacts/models/tiny/adapter/metrics.json]
   eval:
     run: stages/eval.ts
-    deps: [data/split/, artifacts/models/tiny/base/, artifacts/models/tiny/adapter/]
+    deps: [data/split/, artifacts/models/tiny/base/, artifacts/models/tiny/adapter/, config/subpop-release.yaml, vendor/subpop/data/subpopulation_metadata/steering_prompts.json, config/high-relevance.yaml]
     params: [model, steering, backend, eval_file]
-    outs: [artifacts/eval/tiny/]
+    outs: [artifacts/eval/tiny-QA/]
   report:
     run: stages/report.ts
     deps: [artifacts/eval/, artifacts/bounds/]
@@ -51,7 +51,7 @@ stages:
 function project(): string {
   const dir = tmp('pipe-resume-');
   write(dir, { 'package.json': '{"type":"module"}\n', 'pipeline.yaml': pipeline });
-  for (const d of ['stages', 'lm', 'lib', 'survey', 'runner', 'formats', 'net', 'config', 'schemas']) fs.symlinkSync(path.join(repo, d), path.join(dir, d));
+  for (const d of ['stages', 'lm', 'lib', 'survey', 'runner', 'formats', 'net', 'config', 'schemas', 'vendor']) fs.symlinkSync(path.join(repo, d), path.join(dir, d));
   writeSplit(path.join(dir, 'data', 'split'));
   fs.cpSync(path.join(repo, 'test', 'fixtures', 'eval', 'report', 'bounds'), path.join(dir, 'artifacts', 'bounds'), { recursive: true });
   return dir;
