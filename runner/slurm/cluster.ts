@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../lib/atomic.js';
 import { packageRoot } from '../../lib/paths.js';
 import type { Project } from '../project.js';
 import type { StageOutcome } from '../run.js';
-import { cancelJobs, finalState, queueStates, startNow, submitJob, TERMINAL, type FinalState } from './commands.js';
+import { cancelJobs, finalState, queueStates, startSoon, submitJob, TERMINAL, type FinalState } from './commands.js';
 import { newestCheckpoint } from '../checkpoints.js';
 import { fingerprint } from '../facts.js';
 import { jobScript, overrideArgs, sbatchArgs, type JobSpec } from './job-script.js';
@@ -211,8 +211,8 @@ export class SlurmCluster {
         w.running = false;
         w.requeues += 1;
         this.options.events.line(`⟳ ${w.stage}: Slurm job ${id} requeued itself near its time limit; it resumes from its checkpoint`);
-        // Slurm holds a requeued job back for a while (Reason=BeginTime); nothing is gained by waiting.
-        if (state.reason === 'BeginTime') await startNow(id).catch((err: Error) => this.options.events.line(`pipe: ${err.message}`));
+        // Slurm holds a requeued job back for two minutes (Reason=BeginTime); a few seconds are enough.
+        if (state.reason === 'BeginTime') await startSoon(id).catch((err: Error) => this.options.events.line(`pipe: ${err.message}`));
       }
     }
   }

@@ -108,11 +108,18 @@ export async function requeueJob(id: string): Promise<void> {
   if (r.code !== 0) throw new SlurmCommandError(`scontrol requeue ${id} failed: ${firstLine(r.stderr)}`);
 }
 
-/** Lets a pending job start as soon as resources allow (Slurm holds a requeued job back for two minutes). */
-export async function startNow(id: string): Promise<void> {
-  const r = await run('scontrol', ['update', `JobId=${id}`, 'StartTime=now']);
-  if (r.code !== 0) throw new SlurmCommandError(`scontrol update JobId=${id} StartTime=now failed: ${firstLine(r.stderr)}`);
+/**
+ * Lets a requeued job start a few seconds from now instead of after the two minutes Slurm holds it back. Not at
+ * once: slurmd refuses a launch whose credential is from the same second as the revocation of the previous
+ * attempt's ("Job credential revoked"), and the job then fails with exit code 1 without running.
+ */
+export async function startSoon(id: string): Promise<void> {
+  const at = `StartTime=now+${REQUEUE_START_DELAY_S}`;
+  const r = await run('scontrol', ['update', `JobId=${id}`, at]);
+  if (r.code !== 0) throw new SlurmCommandError(`scontrol update JobId=${id} ${at} failed: ${firstLine(r.stderr)}`);
 }
+
+const REQUEUE_START_DELAY_S = 5;
 
 export async function cancelJobs(ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
