@@ -1,14 +1,17 @@
 /**
  * The latent-attitude model behind every synthetic answer. Each person carries a few attitude dimensions drawn
  * from their demographics (population.ts); each question loads on some of them and turns the loaded score into
- * one of its ordered options through an ordered logit. Because the same dimensions drive many questions, the
- * differences between groups on one question carry over to others, including the GSS-layout survey.
+ * one of its ordered options through an ordered logit. The ATP waves and the GSS-layout survey draw on the same
+ * dimensions, the way Pew's and NORC's questions on guns, religion or spending tap the same attitudes, so the
+ * differences between groups on one survey's questions carry over to the other's.
  */
 import type { Rng } from './random.js';
 
-/** P partisan (+ conservative), R religiosity, E economic security, A age/tradition (+ older, less online),
- * T social trust, C caution/care (+ women, older). */
-export const dimensions = ['P', 'R', 'E', 'A', 'T', 'C'] as const;
+/** General dimensions: P partisan (+ conservative), R religiosity, E economic security, A age/tradition (+ older,
+ * less online), T social trust, C caution/care (+ women, older). Issue dimensions, with demographic roots of
+ * their own beyond party: G gun culture (+ rural, men, the South), L civil-liberties tolerance (+ educated,
+ * young, urban, secular). */
+export const dimensions = ['P', 'R', 'E', 'A', 'T', 'C', 'G', 'L'] as const;
 export type Dimension = (typeof dimensions)[number];
 export type Latent = Readonly<Record<Dimension, number>>;
 export type Loadings = Partial<Record<Dimension, number>>;

@@ -12,6 +12,7 @@ export const religions = ['protestant', 'catholic', 'mormon', 'orthodox', 'jewis
 export type Religion = (typeof religions)[number];
 export type Race = 'white' | 'black' | 'hispanic' | 'asian' | 'other';
 export type Gender = 'man' | 'woman' | 'other';
+export type Community = 'urban' | 'suburban' | 'rural';
 
 /** Share of each religion among adults, and in the oversampling frame. */
 const religionShares: Record<Religion, Record<Frame, number>> = {
@@ -58,6 +59,15 @@ const divisionByRace: Record<Race, number[]> = {
   other: [1, 1, 1, 1, 1, 1, 1, 1.3, 1.5],
 };
 
+/** Urban, suburban, rural: adult shares, multipliers by race, and by census division. */
+const communityShares = [0.3, 0.5, 0.2];
+const communityByRace: Record<Race, number[]> = {
+  white: [0.8, 1, 1.25], black: [1.5, 0.9, 0.6], hispanic: [1.4, 1, 0.5], asian: [1.6, 1, 0.3], other: [1, 1, 1],
+};
+const communityByDivision = [[1.2, 1, 0.9], [1.3, 1, 0.7], [1, 1, 1], [0.8, 0.9, 1.6], [0.9, 1.05, 1],
+  [0.7, 0.9, 1.7], [1, 1, 1.1], [0.9, 1, 1.5], [1.25, 1, 0.6]];
+const communities: readonly Community[] = ['urban', 'suburban', 'rural'];
+
 /** Age groups 18-29, 30-49, 50-64, 65+: shares, and multipliers by race. */
 const ageGroupShares = [0.2, 0.33, 0.25, 0.22];
 const ageGroupByRace: Record<Race, number[]> = {
@@ -96,6 +106,14 @@ const religiosityBy = {
   race: { white: 0, black: 0.4, hispanic: 0.1, asian: 0, other: 0 } as Record<Race, number>,
   gender: { man: -0.08, woman: 0.08, other: -0.2 } as Record<Gender, number>,
   south: 0.2,
+};
+/** Gun culture: rural life, men, white and Southern respondents, beyond what party explains. */
+const gunCultureBy = {
+  partisan: 0.45,
+  community: { urban: -0.35, suburban: 0, rural: 0.8 } as Record<Community, number>,
+  gender: { man: 0.35, woman: -0.3, other: -0.3 } as Record<Gender, number>,
+  race: { white: 0.25, black: -0.1, hispanic: -0.2, asian: -0.35, other: 0 } as Record<Race, number>,
+  south: 0.15,
 };
 const trustBy = {
   race: { white: 0.1, black: -0.45, hispanic: -0.25, asian: 0, other: -0.15 } as Record<Race, number>,
@@ -148,6 +166,7 @@ export type ProfileItem = keyof typeof profileRefusalRates;
 export interface Person {
   /** Census division 1-9. */
   readonly division: number;
+  readonly community: Community;
   readonly age: number;
   /** 1-4: 18-29, 30-49, 50-64, 65+. */
   readonly ageGroup: number;
@@ -189,6 +208,7 @@ function drawDemographics(rng: Rng, frame: Frame): Demographics {
   const designWeight = religionShares[religion].population / religionShares[religion][frame];
   const race = races[rng.categorical(raceByReligion[religion])];
   const division = 1 + rng.categorical(divisionShares.map((s, i) => s * divisionByRace[race][i]));
+  const community = communities[rng.categorical(communityShares.map((s, i) => s * communityByRace[race][i] * communityByDivision[division - 1][i]))];
   const ageGroup = 1 + rng.categorical(ageGroupShares.map((s, i) => s * ageGroupByRace[race][i]));
   const age = ageGroup === 1 ? rng.int(18, 29) : ageGroup === 2 ? rng.int(30, 49) : ageGroup === 3 ? rng.int(50, 64)
     : 65 + Math.floor(25 * rng.uniform() ** 1.6);
@@ -219,6 +239,9 @@ function drawDemographics(rng: Rng, frame: Frame): Demographics {
   const A = (age - 48) / 17 + rng.normal(0, 0.45);
   const T = 0.3 * E + 0.15 * A + trustBy.race[race] + trustBy.education[education - 1] + rng.normal(0, 0.8);
   const C = (gender === 'woman' ? 0.55 : gender === 'man' ? -0.55 : 0) + 0.15 * A + rng.normal(0, 0.8);
+  const G = gunCultureBy.partisan * P + gunCultureBy.community[community] + gunCultureBy.gender[gender] +
+    gunCultureBy.race[race] + gunCultureBy.south * south + rng.normal(0, 0.7);
+  const L = 0.3 * (education - 3.5) - 0.3 * A - 0.3 * R + (community === 'urban' ? 0.2 : 0) + rng.normal(0, 0.7);
 
   const marital = 1 + rng.categorical(maritalByAgeGroup[ageGroup - 1]);
   const citizen = rng.bernoulli(race === 'hispanic' ? 0.82 : race === 'asian' ? 0.78 : 0.97);
@@ -229,8 +252,8 @@ function drawDemographics(rng: Rng, frame: Frame): Demographics {
     if (rng.bernoulli(logistic(logit(rate) + refusalPropensity))) refuses.add(item);
   }
   return {
-    division, age, ageGroup, gender, race, raceFlags, religion, education, educationYears, income,
-    latent: { P, R, E, A, T, C }, marital, citizen, designWeight, refusalPropensity, refuses,
+    division, community, age, ageGroup, gender, race, raceFlags, religion, education, educationYears, income,
+    latent: { P, R, E, A, T, C, G, L }, marital, citizen, designWeight, refusalPropensity, refuses,
   };
 }
 

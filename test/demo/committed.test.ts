@@ -100,7 +100,7 @@ test('every synthetic ATP wave has the Pew layout', async (t) => {
     }
 
     const questions = atpQuestions(w, n);
-    t.true(questions.length >= 25 && questions.length <= 35, `${where}: ${questions.length} questions`);
+    t.true(questions.length >= 25 && questions.length <= 40, `${where}: ${questions.length} questions`);
     t.true(questions.includes(`SATIS_W${n}`), `${where}: SATIS recurs`);
     t.true(questions.some((q) => /_a_W\d+$/.test(q)) && questions.some((q) => /_b_W\d+$/.test(q)), `${where}: a battery`);
     const forms = w.values(`FORM_W${n}`);
@@ -165,7 +165,7 @@ test('refusals are a few percent and more frequent without a high school diploma
 });
 
 test('Democrats and Republicans differ on partisan questions, atheists and Protestants on religious ones', async (t) => {
-  const partisan = ['POL1JB', 'IMMCULT', 'GUNSTRICT', 'CLIMHUMAN', 'HCGOV', 'GOVSIZE1', 'PROB_a', 'FEDSPEND_a'];
+  const partisan = ['POL1JB', 'IMMCULT', 'GUNSTRICT', 'CLIMHUMAN', 'HCGOV', 'GOVSIZE1', 'PROB_a', 'FEDSPEND_b'];
   let checked = 0;
   for (const n of waves) {
     const w = await atp(n);
@@ -229,14 +229,19 @@ test('GSS_DEMO has the GSS layout', async (t) => {
   g.values('natenvir').forEach((x, i) => t.is(x === -100, ballot[i] === 3, `case ${i + 1}`));
 });
 
-test('ordinals.yaml covers every GSS_DEMO question with its value labels in code order', async (t) => {
+test("ordinals.yaml is the SubPOP authors' curated entry of every GSS_DEMO question, over the file's value labels", async (t) => {
   const file = demo('gss/ordinals.yaml');
-  const { data } = loadYaml<Record<string, { options: Record<string, number> }>>('ordinals', file);
+  const { data } = loadYaml<Record<string, { question?: string; options: Record<string, number> }>>('ordinals', file);
+  const refined = JSON.parse(fs.readFileSync(path.join(packageRoot, 'vendor/subpop/data/subpop-eval/processed/refined_qkey_dict.json'), 'utf8')) as
+    Record<string, { refined_qbody: string; option_list: string[]; ordinal: number[] }>;
   const g = await gss();
   t.deepEqual(Object.keys(data).sort(), gssQuestions(g).sort());
   for (const [q, entry] of Object.entries(data)) {
+    const { refined_qbody, option_list, ordinal } = refined[q];
+    t.deepEqual(entry, { question: refined_qbody, options: Object.fromEntries(option_list.slice(0, -1).map((o, i) => [o, ordinal[i]])) }, q);
+    // The options are the file's value labels in code order, up to case (the stage matches them ignoring case).
     const labels = g.variable(q).valueLabels.filter((l) => (l.value as number) >= 0 && l.label !== 'refused').map((l) => l.label);
-    t.deepEqual(Object.keys(entry.options), labels, q);
+    t.deepEqual(Object.keys(entry.options).map((o) => o.toLowerCase()), labels, q);
   }
   t.deepEqual(Object.values(data.trust.options), [1, 2, 1.5]);
   t.true(Object.values(data).some((e) => Object.values(e.options).includes(-1)), 'some answer is on no scale');

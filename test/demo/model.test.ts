@@ -4,7 +4,7 @@ import { calibrate, CalibratedItem, ResponseModel, type Latent } from '../../dem
 import { Rng } from '../../demo/random.js';
 import { surveyWeights } from '../../demo/weights.js';
 
-const zero: Latent = { P: 0, R: 0, E: 0, A: 0, T: 0, C: 0 };
+const zero: Latent = { P: 0, R: 0, E: 0, A: 0, T: 0, C: 0, G: 0, L: 0 };
 const logit = (p: number) => Math.log(p / (1 - p));
 
 test('cut points reproduce the target shares: with all scores 0 they are the logits of the cumulative shares', (t) => {

@@ -79,7 +79,7 @@ test("the paper models' training defaults are the paper's; tiny keeps its demo v
   for (const model of ['llama-2-7b', 'llama-2-13b', 'mistral-7b', 'llama-3-70b']) t.deepEqual(trainDefaults(model), paper, model);
   // SubPOP's README: 128 rows per process × 2 processes × 1 accumulation step per optimizer step.
   t.is(paper.batch_size * paper.grad_accum, 128 * 2 * 1);
-  t.like(trainDefaults('tiny'), { lr: 2e-3, epochs: 6, batch_size: 32, grad_accum: 1, target: 'observed', train_letters: 'both' });
+  t.like(trainDefaults('tiny'), { lr: 3e-3, epochs: 4, lora_targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], batch_size: 32, grad_accum: 1, target: 'observed', train_letters: 'both' });
 });
 
 test('a downloadable model without weights is a clear error, raised before anything is touched', async (t) => {
