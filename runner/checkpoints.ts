@@ -8,10 +8,10 @@
  * The runner removes a fingerprint's checkpoints once its run is committed; `pipe gc` removes those nobody
  * will resume.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
+import { sha256File } from './hashing.js';
 import type { Checkpoint, Checkpoints } from './stage.js';
 
 export interface CheckpointManifest {
@@ -53,10 +53,6 @@ function listFiles(dir: string, rel = ''): string[] {
   });
 }
 
-function sha256Of(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
 function fsyncPath(p: string): void {
   const fd = fs.openSync(p, 'r');
   try {
@@ -95,7 +91,7 @@ export async function damage(dir: string): Promise<string | undefined> {
   if (extra.length) return `files not in ${MANIFEST}: ${extra.join(', ')}`;
   for (const f of listed) {
     if (!present.includes(f)) return `${f} is missing`;
-    if (sha256Of(path.join(dir, f)) !== manifest.files[f]) return `${f} does not match its SHA-256 in ${MANIFEST}`;
+    if (sha256File(path.join(dir, f)).sha256 !== manifest.files[f]) return `${f} does not match its SHA-256 in ${MANIFEST}`;
   }
   return undefined;
 }
@@ -173,7 +169,7 @@ export class CheckpointStore implements Checkpoints {
       await write(tmp);
       const files: Record<string, string> = {};
       for (const f of listFiles(tmp).sort()) {
-        files[f] = sha256Of(path.join(tmp, f));
+        files[f] = sha256File(path.join(tmp, f)).sha256;
         fsyncPath(path.join(tmp, f));
       }
       const manifest: CheckpointManifest = { stage: this.options.stage, at, savedAt: new Date().toISOString(), files };
