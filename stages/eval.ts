@@ -97,7 +97,7 @@ export async function runEval(ctx: StageContext): Promise<EvalTimings> {
   const rows = sets.flatMap((s) => s.rows);
   const highRelevance = highRelevanceQkeys(loadHighRelevance(ctx.deps.find((d) => path.basename(d) === path.basename(highRelevanceFile)) ?? highRelevanceFile));
   const pool = k > 0 ? examplePool(readRows(splitFiles(ctx.name, ctx.deps, ['train']).train)) : new Map();
-  const runs: Run[] = k > 0 ? ['zero_shot', 'few_shot', 'fine_tuned'] : ['zero_shot', 'fine_tuned'];
+  const runs: Run[] = RUNS.filter((run) => run !== 'few_shot' || k > 0);
   const prompt: Partial<Record<Run, (row: EvalRow) => string>> = {
     few_shot: (row) => fewShotPrompt(row, row, steering, chooseExamples(row, pool, k, seed)),
   };

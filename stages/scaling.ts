@@ -32,9 +32,10 @@ function loadScaling(ctx: StageContext, model: string, steering: string): Scalin
   const evals = holding('metrics.json').filter((d) => d !== boundsDir);
   // A fraction's eval folder sits in the folder named after its foreach key (the fraction as written).
   const fractionOf = (dir: string) => path.basename(path.dirname(trim(dir)));
-  const main = evals.find((d) => !holding('subset.json').some((s) => path.basename(trim(s)) === fractionOf(d)));
+  const subsets = holding('subset.json');
+  const main = evals.find((d) => !subsets.some((s) => path.basename(trim(s)) === fractionOf(d)));
   if (!main) throw new Error(`${ctx.name}: no main eval folder among the dependencies; depend on artifacts/eval/${model}-${steering}/`);
-  const points = holding('subset.json')
+  const points = subsets
     .map((dir) => {
       const subset = readJson<Omit<Subset, 'rows'> & { rows: number }>(path.join(dir, 'subset.json'), 'scaling-subset');
       const evalDir = evals.find((d) => d !== main && fractionOf(d) === path.basename(trim(dir)));

@@ -109,7 +109,9 @@ export function audit(rows: readonly AuditRow[]): AuditSet[] {
     const byGroup = new Map<string, AuditRow[]>();
     for (const r of defined) {
       const k = `${r.attribute}\u0000${r.group}`;
-      byGroup.set(k, [...(byGroup.get(k) ?? []), r]);
+      const list = byGroup.get(k);
+      if (list) list.push(r);
+      else byGroup.set(k, [r]);
     }
     const groups = [...byGroup.keys()].sort(byCodeUnits).map((k): AuditGroup => {
       const list = byGroup.get(k)!;

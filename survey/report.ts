@@ -201,18 +201,18 @@ export function mainRows(cols: readonly Column[]): [string, string[]][] {
       ['WD reduction, zero-shot → fine-tuned', (r) => percent(wdReduction(r.set.zero_shot.wd, r.set.fine_tuned.wd)), always],
       ['Human gap closed', (r, c) => percent(gapClosed(r.set.zero_shot.wd, r.set.fine_tuned.wd, c.bounds?.human?.wd)), always],
     ]),
-    ['Rows (with a defined WD)', cols.map((c) => `${c.runs[0]!.set.rows} (${c.runs[0]!.set.zero_shot.wd_rows})`)],
+    ['Rows (with a defined WD)', cols.map((c) => `${firstRun(c).set.rows} (${firstRun(c).set.zero_shot.wd_rows})`)],
   ];
 }
 
 /** Columns whose set holds high-relevance questions, and the main table's rows without them. */
 export function highRelevanceTable(cols: readonly Column[]): { cols: Column[]; rows: [string, string[]][] } {
-  const here = cols.filter((c) => c.runs[0]!.set.without_high_relevance !== null);
+  const here = cols.filter((c) => firstRun(c).set.without_high_relevance !== null);
   const without = (r: StyleRun) => r.set.without_high_relevance;
   return {
     cols: here,
     rows: [
-      ['Rows kept', here.map((c) => `${without(c.runs[0]!)!.rows} of ${c.runs[0]!.set.rows}`)],
+      ['Rows kept', here.map((c) => `${without(firstRun(c))!.rows} of ${firstRun(c).set.rows}`)],
       ['Uniform (upper bound)', here.map((c) => fixed(c.bounds?.without_high_relevance?.uniform.wd))],
       ['Human (bootstrap, lower bound)', here.map((c) => fixed(c.bounds?.without_high_relevance?.human?.wd))],
       ...perStyle(here, [
@@ -293,7 +293,7 @@ export function definitions(bootstrap?: { samples: number; seed: number }): [str
 
 /** Sets with rows but no defined WD: their ordinals span no range (SubPOP-Train's released ones are all 1.0). */
 export function undefinedWdNote(cols: readonly Column[]): string | undefined {
-  const names = [...new Set(cols.filter((c) => c.runs[0]!.set.rows > 0 && c.runs[0]!.set.zero_shot.wd_rows === 0).map((c) => c.name))];
+  const names = [...new Set(cols.filter((c) => firstRun(c).set.rows > 0 && firstRun(c).set.zero_shot.wd_rows === 0).map((c) => c.name))];
   if (!names.length) return undefined;
   return (
     `${names.map((n) => `**${n}**`).join(', ')}: no row has a defined WD, because no row's ordinals span a range ` +
@@ -309,7 +309,7 @@ export const HIGH_RELEVANCE_NOTE =
 export function sourceLines(cols: readonly Column[]): string[] {
   const seen = new Set<string>();
   return cols.flatMap((c) =>
-    c.runs[0]!.set.sources.flatMap((s) => {
+    firstRun(c).set.sources.flatMap((s) => {
       const line = `${c.name}: ${s.file} from ${s.location}, sha256 ${s.sha256}`;
       if (seen.has(line)) return [];
       seen.add(line);
