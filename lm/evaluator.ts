@@ -6,10 +6,10 @@
  */
 import path from 'node:path';
 import { backendMemoryLimit, useBackend } from './backend.js';
-import { readConfig } from './config.js';
+import { readConfig, type LlamaConfig } from './config.js';
 import { checkCapacity, loadModel } from './load.js';
 import { loadGgufModel } from './llamacpp/engine.js';
-import { chooseWeights } from './llamacpp/weights.js';
+import { chooseWeights, type WeightsChoice } from './llamacpp/weights.js';
 import type { ModelEntry } from './registry.js';
 import type { OptionReadout } from './readout.js';
 
@@ -44,8 +44,13 @@ export interface EngineRequest {
 }
 
 export async function chooseEngine(r: EngineRequest): Promise<EngineChoice> {
+  // Each read once, and only when asked: tfjs never needs the GGUF weights chosen.
+  let config: LlamaConfig | undefined;
+  const readOnce = (): LlamaConfig => (config ??= readConfig(r.dir));
+  let weights: WeightsChoice | undefined;
+  const weightsOnce = (): WeightsChoice => (weights ??= chooseWeights(r.model, r.dir, r.quant, r.entry, readOnce));
   const llamaCpp = (why: string): EngineChoice => {
-    const w = chooseWeights(r.model, r.dir, r.quant, r.entry, () => readConfig(r.dir));
+    const w = weightsOnce();
     if (w.kind === 'download') return { engine: 'llama.cpp', gguf: path.join(r.dir, w.file), why };
     if (!r.ggufDir) throw new Error(`model ${r.model}: llama.cpp needs the converted weights; depend on artifacts/gguf/${r.model}/ (stage convert)`);
     return { engine: 'llama.cpp', gguf: path.join(r.ggufDir, 'model.gguf'), why };
@@ -53,10 +58,10 @@ export async function chooseEngine(r: EngineRequest): Promise<EngineChoice> {
   if (r.engine === 'tfjs') return { engine: 'tfjs', why: 'engine tfjs' };
   if (r.engine === 'llama.cpp') return llamaCpp('engine llama.cpp');
   if (r.engine !== 'auto') throw new Error(`engine "${r.engine}" is not one of auto, tfjs, llama.cpp`);
-  if (chooseWeights(r.model, r.dir, r.quant, r.entry, () => readConfig(r.dir)).kind === 'download') return llamaCpp('auto: the model is a GGUF file');
+  if (weightsOnce().kind === 'download') return llamaCpp('auto: the model is a GGUF file');
   const backend = await useBackend(r.backend);
   try {
-    checkCapacity(r.dir, readConfig(r.dir), backend);
+    checkCapacity(r.dir, readOnce(), backend);
   } catch (err) {
     return llamaCpp(`auto: tfjs cannot hold it (${(err as Error).message})`);
   }

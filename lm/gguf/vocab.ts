@@ -98,12 +98,13 @@ export function tokenizerMetadata(dir: string, vocabSize: number): [string, Gguf
   for (const t of added) put(t.content, t.id, 'added token');
 
   const unk = json.model.unk_token ?? tokenText(tokCfg.unk_token);
+  const addedById = new Map(added.map((t) => [t.id, t]));
   // Array.from, not map: ids that no token has are holes, which map would skip.
   const types = Array.from(tokens, (tok, id): number => {
     if (tok === undefined) return TokenType.UNUSED;
     if (/^<0x[0-9A-Fa-f]{2}>$/.test(tok)) return TokenType.BYTE;
     if (tok === unk) return TokenType.UNKNOWN;
-    const a = added.find((t) => t.id === id);
+    const a = addedById.get(id);
     if (a) return a.special ? TokenType.CONTROL : TokenType.USER_DEFINED;
     return TokenType.NORMAL;
   });

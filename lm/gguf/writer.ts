@@ -42,6 +42,8 @@ export interface GgufContents {
 /** Yields a tensor's encoded data in one or more pieces that add up to its byte size. */
 export type TensorData = (tensor: TensorPlan, index: number) => Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
+const padding = (n: number, alignment: number): number => (alignment - (n % alignment)) % alignment;
+
 /** Little-endian byte buffer that grows as values are appended. */
 class Bytes {
   private buf = Buffer.alloc(1 << 16);
@@ -96,7 +98,7 @@ class Bytes {
   }
 
   pad(alignment: number): void {
-    const n = (alignment - (this.length % alignment)) % alignment;
+    const n = padding(this.length, alignment);
     this.room(n);
     this.buf.fill(0, this.length, this.length + n);
     this.length += n;
@@ -107,10 +109,8 @@ class Bytes {
   }
 }
 
-const padding = (n: number, alignment: number): number => (alignment - (n % alignment)) % alignment;
-
-/** The header (magic through the padding before tensor data) and each tensor's data size. */
-export function encodeHeader(contents: GgufContents): { header: Buffer; sizes: number[] } {
+/** The header (magic through the padding before tensor data), each tensor's data size and the alignment. */
+export function encodeHeader(contents: GgufContents): { header: Buffer; sizes: number[]; alignment: number } {
   const names = new Set<string>();
   const keys = new Set<string>();
   const out = new Bytes();
@@ -142,13 +142,12 @@ export function encodeHeader(contents: GgufContents): { header: Buffer; sizes: n
     sizes.push(size);
   }
   out.pad(alignment);
-  return { header: out.bytes(), sizes };
+  return { header: out.bytes(), sizes, alignment };
 }
 
 /** Writes a GGUF file atomically, pulling each tensor's data from `data` in order. */
 export async function writeGguf(file: string, contents: GgufContents, data: TensorData): Promise<void> {
-  const { header, sizes } = encodeHeader(contents);
-  const alignment = (contents.metadata.find(([k]) => k === 'general.alignment')?.[1].value as number | undefined) ?? GGUF_DEFAULT_ALIGNMENT;
+  const { header, sizes, alignment } = encodeHeader(contents);
   await withAtomicFile(file, async (tmp) => {
     const fd = fs.openSync(tmp, 'w');
     try {
