@@ -101,10 +101,11 @@ export async function fetchReleased(o: FetchReleasedOptions): Promise<FetchedRel
     if (entry.sha256 && sha256 !== entry.sha256) throw sha256Mismatch(id, location, entry.sha256, sha256);
     return { kind: 'inbox', location, file: inboxFile, sha256, size };
   }
-  const unset = headerVariables(entry).filter((v) => !o.env[v]);
+  const variables = headerVariables(entry);
+  const unset = variables.filter((v) => !o.env[v]);
   if (!entry.url || unset.length) throw new Error(missingMessage(o, unset));
 
-  const secrets = headerVariables(entry).map((v) => o.env[v]!);
+  const secrets = variables.map((v) => o.env[v]!);
   const headers = resolveHeaders(id, entry.headers, o.env, 'released');
   const url = displayUrl(entry.url);
   try {
@@ -120,7 +121,7 @@ export async function fetchReleased(o: FetchReleasedOptions): Promise<FetchedRel
   } catch (err) {
     const e = redact(err, secrets);
     const status = e instanceof DownloadError ? e.status : undefined;
-    const vars = headerVariables(entry).join(', ');
+    const vars = variables.join(', ');
     if ((status === 401 || status === 403) && vars) {
       e.message += `: the server refused the token in ${vars}. Accept the dataset's terms${entry.page ? ` at ${entry.page}` : ''} and set ${vars} to a valid access token of the account that accepted them, or put "${entry.file}" into ${o.inbox}/`;
     } else if (status === 404) {

@@ -116,7 +116,7 @@ async function deliver(o: FetchWaveOptions, partial: string, report: Report): Pr
       const hint = vars ? `; a web page instead of data usually means the login in ${vars} has expired` : '; the URL may lead to a web page rather than the file';
       return { file: partial, location: displayUrl(src.url), downloaded, hint };
     } catch (err) {
-      if (vars && err instanceof DownloadError && /: HTTP 40[13]\b/.test(err.message)) err.message += ` (check the login in ${vars}; it may have expired)`;
+      if (vars && err instanceof DownloadError && (err.status === 401 || err.status === 403)) err.message += ` (check the login in ${vars}; it may have expired)`;
       throw err;
     }
   }
