@@ -7,7 +7,6 @@ import { runTrain } from '../../stages/train.js';
 import { runEval, type EvalTimings } from '../../stages/eval.js';
 import { runConvert } from '../../stages/convert.js';
 import { loadModel } from '../../lm/load.js';
-import { letterIdGroups } from '../../lm/readout.js';
 import { validate } from '../../lib/schema.js';
 import { chooseExamples, examplePool, fewShotPrompt } from '../../survey/few-shot.js';
 import { buildPrompt } from '../../survey/prompts.js';
@@ -100,6 +99,20 @@ test('few_shot_k 0 leaves the few-shot run out', async (t) => {
   t.is(timings.few_shot, undefined);
 });
 
+/** The readout worked out by hand from the model's logits: each of the first n letters' bare and " X" tokens
+ * summed, renormalised, and the raw mass of those tokens in the full softmax. */
+function letterShares(m: Awaited<ReturnType<typeof loadModel>>, prompt: string, n: number): { shares: number[]; mass: number } {
+  const logits = m.lastLogits(m.promptIds(prompt));
+  let z = 0;
+  for (const v of logits) z += Math.exp(v);
+  const letters = [...'ABCDEFGHIJ'.slice(0, n)].map((l) => {
+    const { bare, space } = m.tokenizer.letterTokens(l);
+    return Math.exp(logits[bare!]!) + Math.exp(logits[space]!);
+  });
+  const total = letters.reduce((x, y) => x + y, 0);
+  return { shares: letters.map((x) => x / total), mass: total / z };
+}
+
 test('eval readout: both letter spellings summed over the first len(ordinal) letters, renormalised, with the raw letter mass', async (t) => {
   const out = path.join(tmp(), 'tiny');
   // The model's folder as one dependency: base/ and adapter/ are found inside it.
@@ -109,28 +122,19 @@ test('eval readout: both letter spellings summed over the first len(ordinal) let
   // Test row 0 has four answer options, the last one non-ordinal (−1): its distribution still covers all four
   // letters (only the refusal letter E is not read); the WD then drops the −1 option.
   for (const [i, row] of [[0, rows.val[0]!], [22, rows.test[0]!], [30, rows.test[8]!]] as const) {
-    const logits = m.lastLogits(m.promptIds(buildPrompt(row, row, 'QA')));
-    let z = 0;
-    for (const v of logits) z += Math.exp(v);
-    const letters = [...'ABCDEFGHIJ'.slice(0, row.ordinal.length)].map((l) => {
-      const { bare, space } = m.tokenizer.letterTokens(l);
-      return Math.exp(logits[bare!]!) + Math.exp(logits[space]!);
-    });
-    const total = letters.reduce((x, y) => x + y, 0);
+    const expected = letterShares(m, buildPrompt(row, row, 'QA'), row.ordinal.length);
     const got = lines[i]!.zero_shot as { distribution: number[]; letter_mass: number; wd: number };
     t.is(got.distribution.length, row.ordinal.length);
-    got.distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5, `row ${i} letter ${j}`));
-    t.true(Math.abs(got.letter_mass - total / z) < 1e-5);
+    got.distribution.forEach((p, j) => t.true(Math.abs(p - expected.shares[j]!) < 1e-5, `row ${i} letter ${j}`));
+    t.true(Math.abs(got.letter_mass - expected.mass) < 1e-5);
     t.true(Math.abs(got.wd - wasserstein(row.responses, got.distribution, row.ordinal)) < 1e-12);
   }
   // The few-shot run reads its own prompt: the steering context, the group's answered training questions, the row.
   const row = rows.val[0]!;
   const prompt = fewShotPrompt(row, row, 'QA', chooseExamples(row, examplePool(rows.train), 3, 42));
   t.true(prompt.endsWith(buildPrompt(row, row, 'QA').split('keeping in mind your previous answers.\n')[1]!));
-  const logits = m.lastLogits(m.promptIds(prompt));
-  const letters = letterIdGroups(m.tokenizer, row.ordinal.length).map((ids) => ids.reduce((s, id) => s + Math.exp(logits[id]!), 0));
-  const total = letters.reduce((x, y) => x + y, 0);
-  (lines[0]!.few_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5, `few-shot letter ${j}`));
+  const { shares } = letterShares(m, prompt, row.ordinal.length);
+  (lines[0]!.few_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - shares[j]!) < 1e-5, `few-shot letter ${j}`));
   m.dispose();
 });
 
@@ -177,10 +181,8 @@ test('a matrix instance takes its model and steering style from the item', async
   // The BIO prompt, not the QA one, was read.
   const model = await loadModel(base, { backend: 'wasm' });
   const row = rows.val[0]!;
-  const logits = model.lastLogits(model.promptIds(buildPrompt(row, row, 'BIO')));
-  const letters = letterIdGroups(model.tokenizer, row.ordinal.length).map((ids) => ids.reduce((s, id) => s + Math.exp(logits[id]!), 0));
-  const total = letters.reduce((x, y) => x + y, 0);
-  (jsonl(path.join(out, 'predictions.jsonl'))[0]!.zero_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - letters[j]! / total) < 1e-5));
+  const { shares } = letterShares(model, buildPrompt(row, row, 'BIO'), row.ordinal.length);
+  (jsonl(path.join(out, 'predictions.jsonl'))[0]!.zero_shot as { distribution: number[] }).distribution.forEach((p, j) => t.true(Math.abs(p - shares[j]!) < 1e-5));
   model.dispose();
   await t.throwsAsync(runEval(stageContext({ name: 'eval@tiny-XX', item: { model: 'tiny', steering: 'XX' }, deps: [split, base, adapter], outs: [out], params: {} })), {
     message: 'eval@tiny-XX (matrix item): param "steering" must be one of QA, BIO, PORTRAY, got "XX"',
