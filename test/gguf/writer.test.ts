@@ -1,10 +1,10 @@
 import test from 'ava';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { encodeTensor, toHalfBits } from '../../lm/gguf/quantize.js';
 import { gguf, writeGguf, type GgufContents } from '../../lm/gguf/writer.js';
+import { scratch } from '../helpers/files.js';
 
 // test/fixtures/gguf/make_reference.py wrote reference.gguf with llama.cpp's gguf-py.
 const reference = path.resolve('test/fixtures/gguf/reference.gguf');
@@ -14,12 +14,6 @@ async function referenceInput(): Promise<Float32Array> {
   const input = info.tensorInfo!.find((t) => t.name === 'input')!;
   const bytes = fs.readFileSync(reference).subarray(Number(input.fileOffset), Number(input.fileOffset) + 256 * 4);
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-}
-
-function tempDir(t: { teardown(fn: () => void): void }): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gguf-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 const contents = (x: Float32Array): { plan: GgufContents; data: Uint8Array[] } => {
@@ -60,7 +54,7 @@ const contents = (x: Float32Array): { plan: GgufContents; data: Uint8Array[] } =
 test('the writer reproduces gguf-py byte for byte: metadata of every type, F32, F16, Q8_0 and Q4_0 tensors', async (t) => {
   const x = await referenceInput();
   const { plan, data } = contents(x);
-  const out = path.join(tempDir(t), 'out.gguf');
+  const out = path.join(scratch(t, 'gguf-'), 'out.gguf');
   // Data in uneven pieces, as a converter streams it.
   await writeGguf(out, plan, (_, i) => [data[i]!.subarray(0, 7), data[i]!.subarray(7)]);
   t.deepEqual(fs.readFileSync(out), fs.readFileSync(reference));
@@ -82,7 +76,7 @@ test('half-precision rounding: to nearest even, subnormals, overflow to infinity
 });
 
 test('a tensor whose data falls short or runs over is an error naming the file and tensor, and no file appears', async (t) => {
-  const dir = tempDir(t);
+  const dir = scratch(t, 'gguf-');
   const out = path.join(dir, 'bad.gguf');
   const plan: GgufContents = { metadata: [['general.architecture', gguf.str('llama')]], tensors: [{ name: 'w', shape: [2, 32], type: 'Q8_0' }] };
   await t.throwsAsync(writeGguf(out, plan, () => [new Uint8Array(67)]), { message: `${out}: tensor "w" (Q8_0 [2,32]) needs 68 bytes of data, got 67` });
@@ -94,7 +88,7 @@ test('a tensor whose data falls short or runs over is an error naming the file a
 test('node-llama-cpp reads the written metadata and tensor infos back', async (t) => {
   const x = await referenceInput();
   const { plan, data } = contents(x);
-  const out = path.join(tempDir(t), 'out.gguf');
+  const out = path.join(scratch(t, 'gguf-'), 'out.gguf');
   await writeGguf(out, plan, (_, i) => [data[i]!]);
   const info = await readGgufFileInfo(out, { logWarnings: false });
   t.is(info.version, 3);

@@ -8,7 +8,7 @@ import { tokenizerMetadata } from '../../lm/gguf/vocab.js';
 import { encodeHeader, gguf, writeGguf } from '../../lm/gguf/writer.js';
 import { checkMemory, loadGgufModel, memoryNeed } from '../../lm/llamacpp/engine.js';
 import { parseConfig, readConfig } from '../../lm/config.js';
-import { tmp } from '../helpers/files.js';
+import { scratch } from '../helpers/files.js';
 import { CORPUS, writeRandomAdapter, writeRandomModel, type RandomModelSpec } from '../helpers/hf-model.js';
 
 const SMALL: RandomModelSpec = { modelType: 'llama', hidden: 64, intermediate: 96, layers: 2, heads: 4, kvHeads: 2, ropeTheta: 1e4, dtype: 'F32', shards: 1, seed: 5 };
@@ -17,12 +17,6 @@ const SMALL: RandomModelSpec = { modelType: 'llama', hidden: 64, intermediate: 9
 function llamaMetadata(hf: string) {
   const config = readConfig(hf);
   return [...modelMetadata(config, JSON.parse(fs.readFileSync(path.join(hf, 'config.json'), 'utf8')), 'x', 'f32'), ...tokenizerMetadata(hf, config.vocabSize)];
-}
-
-function scratch(t: { teardown(fn: () => void): void }): string {
-  const dir = tmp('llamacpp-bad-');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 async function smallModel(dir: string, spec = SMALL, corpus = CORPUS): Promise<{ hf: string; file: string }> {
@@ -34,7 +28,7 @@ async function smallModel(dir: string, spec = SMALL, corpus = CORPUS): Promise<{
 }
 
 test('a file that is not GGUF is refused, naming it', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { hf } = await smallModel(dir);
   const bad = path.join(dir, 'model.gguf');
   fs.writeFileSync(bad, '{"not": "gguf"}\n');
@@ -44,7 +38,7 @@ test('a file that is not GGUF is refused, naming it', async (t) => {
 });
 
 test('a truncated GGUF is refused before loading, with the byte counts', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { hf, file } = await smallModel(dir);
   const bytes = fs.readFileSync(file);
   const cut = path.join(dir, 'cut.gguf');
@@ -55,7 +49,7 @@ test('a truncated GGUF is refused before loading, with the byte counts', async (
 });
 
 test('another architecture, an unsupported tensor type and an adapter file given as the model are refused', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { hf } = await smallModel(dir);
   const other = path.join(dir, 'gpt2.gguf');
   const tensors = [{ name: 'token_embd.weight', shape: [4, 32], type: 'F32' as const }];
@@ -85,7 +79,7 @@ test('another architecture, an unsupported tensor type and an adapter file given
 });
 
 test('an adapter for another base model is refused: a missing layer, or other sizes', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { hf, file } = await smallModel(dir);
   const deeper = await smallModel(dir, { ...SMALL, layers: 3 });
   const wider = await smallModel(dir, { ...SMALL, hidden: 96 });
@@ -106,7 +100,7 @@ test('an adapter for another base model is refused: a missing layer, or other si
 });
 
 test('a GGUF whose vocabulary disagrees with tokenizer.json on the prompt stops the evaluation', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { file } = await smallModel(dir);
   // The same architecture with a tokenizer trained on other text: ids mean other tokens.
   const other = path.join(dir, 'other');
@@ -119,7 +113,7 @@ test('a GGUF whose vocabulary disagrees with tokenizer.json on the prompt stops 
 });
 
 test('a model larger than memory is refused before loading, with the numbers', async (t) => {
-  const dir = scratch(t);
+  const dir = scratch(t, 'llamacpp-bad-');
   const { hf } = await smallModel(dir);
   // A 1 TiB model: the header of one huge tensor, then a sparse file of the right size (no disk is used).
   const huge = path.join(dir, 'huge.gguf');
