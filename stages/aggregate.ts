@@ -22,7 +22,7 @@ export default defineStage(async (ctx) => {
   if (!outDir) throw new Error(`${ctx.name}: declare artifacts/rows/ under outs`);
   const groups = ctx.params['groups'] == null ? undefined : p.string('groups');
   const questions = p.string('questions', 'listed', QUESTION_SELECTIONS) as QuestionSelection;
-  const summary = await aggregateForStage(ctx, { waveset: p.string('waveset'), groups, minN: p.int('min_n', 1), questions, outDir });
+  const { summary } = await aggregateForStage(ctx, { waveset: p.string('waveset'), groups, minN: p.int('min_n', 1), questions, outDir });
   const skipped = summary.waves.reduce((n, w) => n + w.skipped.length, 0);
   const listed = summary.waves.flatMap((w) => (w.allowlist ? [w.allowlist] : []));
   const found = listed.length ? `; ${listed.reduce((n, a) => n + a.found, 0)} of ${listed.reduce((n, a) => n + a.listed, 0)} allowlisted questions found` : '';

@@ -13,15 +13,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic.js';
-import { readJson } from '../lib/json-files.js';
 import { validate } from '../lib/schema.js';
 import { splitFiles } from '../lib/split-files.js';
 import { StageParams } from '../lib/stage-params.js';
 import { defineStage } from '../runner/stage.js';
-import { QUESTION_SELECTIONS, type AggregateSummary, type QuestionSelection } from '../survey/aggregate.js';
+import { QUESTION_SELECTIONS, type QuestionSelection } from '../survey/aggregate.js';
 import { aggregateForStage } from '../survey/aggregate-stage.js';
 import { readRows, rowsJsonl } from '../survey/rows.js';
-import { groupSet, loadSubpopulations } from '../survey/subpopulations.js';
 import { groupsNotFormed, unseenSplit } from '../survey/unseen.js';
 
 export default defineStage(async (ctx) => {
@@ -34,10 +32,8 @@ export default defineStage(async (ctx) => {
   const split = { train: readRows(files.train), val: readRows(files.val), test: readRows(files.test) };
 
   const questions = p.string('questions', 'listed', QUESTION_SELECTIONS) as QuestionSelection;
-  await aggregateForStage(ctx, { waveset: p.string('waveset'), groups, minN: p.int('min_n', 1), questions, outDir: rowsOut });
-  const summary = readJson<AggregateSummary>(path.join(rowsOut, 'summary.json'), 'aggregate-summary');
-  const subpopsFile = ctx.deps.find((d) => path.basename(d) === 'subpopulations.yaml')!;
-  const result = unseenSplit(readRows(path.join(rowsOut, 'rows.jsonl')), split, groupSet(loadSubpopulations(subpopsFile), groups, subpopsFile), groups, groupsNotFormed(summary));
+  const wide = await aggregateForStage(ctx, { waveset: p.string('waveset'), groups, minN: p.int('min_n', 1), questions, outDir: rowsOut });
+  const result = unseenSplit(readRows(path.join(rowsOut, 'rows.jsonl')), split, wide.groups, groups, groupsNotFormed(wide.summary));
 
   fs.mkdirSync(splitOut, { recursive: true });
   writeFileAtomic(path.join(splitOut, 'val.jsonl'), rowsJsonl(result.val));

@@ -10,7 +10,7 @@ import { loadWaveManifest } from '../net/waves.js';
 import type { StageContext } from '../runner/stage.js';
 import { aggregate, loadExclusions, type AggregateSummary, type Exclusions, type QuestionSelection, type WaveInput } from './aggregate.js';
 import type { QuestionList } from './question-lists.js';
-import { groupSet, loadSubpopulations, type SubpopulationsConfig } from './subpopulations.js';
+import { groupSet, loadSubpopulations, type GroupSpec, type SubpopulationsConfig } from './subpopulations.js';
 
 type DepsContext = Pick<StageContext, 'name' | 'deps'>;
 
@@ -67,24 +67,27 @@ export interface AggregationRun {
   outDir: string;
 }
 
-/** Aggregates the wave set's rows for the group set into `outDir`, reporting progress to the stage. */
-export async function aggregateForStage(ctx: StageContext, run: AggregationRun): Promise<AggregateSummary> {
+/** Aggregates the wave set's rows for the group set into `outDir`, reporting progress to the stage; returns the
+ * summary and the groups it formed rows for. */
+export async function aggregateForStage(ctx: StageContext, run: AggregationRun): Promise<{ summary: AggregateSummary; groups: GroupSpec[] }> {
   const inputs = aggregateInputs(ctx, run);
-  const groups = run.groups ?? inputs.subpops.default;
+  const name = run.groups ?? inputs.subpops.default;
+  const groups = groupSet(inputs.subpops, name, inputs.subpopsFile);
   let step = 0;
-  return aggregate({
+  const summary = await aggregate({
     waves: inputs.waves,
-    groups: groupSet(inputs.subpops, groups, inputs.subpopsFile),
+    groups,
     exclusions: inputs.exclusions,
     exclusionsFile: inputs.exclusionsFile,
     minN: run.minN,
     questions: run.questions,
     outDir: run.outDir,
     waveset: run.waveset,
-    groupSet: groups,
+    groupSet: name,
     threads: ctx.resources.cpus || undefined,
     memoryLimit: ctx.resources.mem || undefined,
     signal: ctx.signal,
     progress: (note) => ctx.progress({ done: step++, total: 3, unit: 'steps', note }),
   });
+  return { summary, groups };
 }
